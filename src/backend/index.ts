@@ -1,0 +1,156 @@
+/**
+ * Chooses the TensorFlow.js backend at run time and says which one and why.
+ *
+ * Order of preference: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node`
+ * (native TensorFlow on CPU), `@tensorflow/tfjs-backend-wasm` (XNNPACK, SIMD),
+ * then the pure-JS `cpu` backend. The native packages are optional
+ * dependencies: they need libtensorflow (and CUDA 11.2 + cuDNN 8 for the GPU
+ * build), so on many machines they are absent or fail to load — that is
+ * reported, never hidden. `EMBEDLAB_BACKEND=gpu|node|wasm|cpu` forces one.
+ *
+ * @example
+ * import { initBackend } from 'embedlab';
+ * const info = await initBackend();
+ * console.log(info.summary); // "backend: wasm (SIMD) — tfjs-node-gpu: not installed; tfjs-node: not installed"
+ */
+import * as tf from '@tensorflow/tfjs';
+import { EmbedlabError } from '../util/errors';
+
+export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** Which of the four choices is active. */
+  choice: BackendChoice;
+  /** The tfjs backend name (`tensorflow`, `wasm`, `cpu`). */
+  tfBackend: string;
+  /** Why each better choice was skipped, in preference order. */
+  skipped: { choice: BackendChoice; reason: string }[];
+  /** Whether the choice was forced by `EMBEDLAB_BACKEND` or an argument. */
+  forced: boolean;
+  /** One line for terminals and notebooks. */
+  summary: string;
+}
+
+const ORDER: BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
+const PACKAGES: Record<BackendChoice, string> = {
+  gpu: '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs (cpu)',
+};
+
+let active: BackendInfo | undefined;
+let pending: Promise<BackendInfo> | undefined;
+
+/** The backend chosen by {@link initBackend}, if it has run. */
+export function backendInfo(): BackendInfo | undefined {
+  return active;
+}
+
+/**
+ * Selects and initialises the backend once per process; later calls return
+ * the same answer. Pass `choice` (or set `EMBEDLAB_BACKEND`) to force one;
+ * a forced backend that cannot start is an error, not a silent fallback.
+ */
+export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
+  const requested = choice ?? parseChoice(process.env.EMBEDLAB_BACKEND);
+  if (active && (!requested || requested === active.choice)) return Promise.resolve(active);
+  if (pending && !requested) return pending;
+  pending = select(requested).then((info) => (active = info));
+  return pending;
+}
+
+function parseChoice(value: string | undefined): BackendChoice | undefined {
+  if (!value) return undefined;
+  const normalized = value.trim().toLowerCase();
+  const aliases: Record<string, BackendChoice> = {
+    gpu: 'gpu', 'tfjs-node-gpu': 'gpu', cuda: 'gpu',
+    node: 'node', 'tfjs-node': 'node', tensorflow: 'node',
+    wasm: 'wasm', cpu: 'cpu',
+  };
+  const found = aliases[normalized];
+  if (!found) {
+    throw new EmbedlabError(`EMBEDLAB_BACKEND="${value}" is not a backend; use one of: ${ORDER.join(', ')}`);
+  }
+  return found;
+}
+
+async function select(forced: BackendChoice | undefined): Promise<BackendInfo> {
+  const skipped: BackendInfo['skipped'] = [];
+  const candidates = forced ? [forced] : ORDER;
+  for (const choice of candidates) {
+    const reason = await tryStart(choice);
+    if (reason === undefined) {
+      const info: BackendInfo = {
+        choice,
+        tfBackend: tf.getBackend(),
+        skipped,
+        forced: forced !== undefined,
+        summary: '',
+      };
+      info.summary = describe(info);
+      return info;
+    }
+    if (forced) {
+      throw new EmbedlabError(`backend "${choice}" was requested but cannot start: ${reason}`);
+    }
+    skipped.push({ choice, reason });
+  }
+  throw new EmbedlabError('no TensorFlow.js backend could start');
+}
+
+/** Starts `choice`; returns undefined on success or the reason it failed. */
+async function tryStart(choice: BackendChoice): Promise<string | undefined> {
+  try {
+    switch (choice) {
+      case 'gpu':
+      case 'node': {
+        require(PACKAGES[choice]);
+        if (!(await tf.setBackend('tensorflow'))) return 'the tensorflow backend did not initialise';
+        if (choice === 'gpu' && !gpuVisible()) {
+          return 'loaded, but TensorFlow sees no CUDA GPU (needs CUDA 11.2 + cuDNN 8)';
+        }
+        return undefined;
+      }
+      case 'wasm': {
+        require(PACKAGES.wasm);
+        return (await tf.setBackend('wasm')) ? undefined : 'the wasm backend did not initialise';
+      }
+      case 'cpu':
+        return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+    }
+  } catch (error) {
+    return explainLoadFailure(error);
+  }
+}
+
+function explainLoadFailure(error: unknown): string {
+  const err = error as NodeJS.ErrnoException;
+  if (err?.code === 'MODULE_NOT_FOUND' && /tfjs-node/.test(err.message)) return 'not installed';
+  const firstLine = String(err?.message ?? error).split('\n')[0]!;
+  if (/libcud|libtensorflow|cudnn/i.test(firstLine)) return `native library missing (${firstLine})`;
+  return firstLine;
+}
+
+/** Whether tfjs-node-gpu's TensorFlow reports a GPU device. */
+function gpuVisible(): boolean {
+  try {
+    const binding = (tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
+    return binding?.isUsingGpuDevice ? binding.isUsingGpuDevice() : true;
+  } catch {
+    return true;
+  }
+}
+
+function describe(info: BackendInfo): string {
+  const label: Record<BackendChoice, string> = {
+    gpu: 'tfjs-node-gpu (CUDA)',
+    node: 'tfjs-node (native CPU)',
+    wasm: 'wasm (XNNPACK, single thread)',
+    cpu: 'cpu (pure JavaScript, slow)',
+  };
+  const why = info.forced
+    ? 'forced by EMBEDLAB_BACKEND'
+    : info.skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ') || 'best available';
+  return `backend: ${label[info.choice]} — ${why}`;
+}

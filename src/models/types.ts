@@ -1,0 +1,47 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Matrix } from '../util/matrix';
+import type { TokenBatch } from '../tokenizer/types';
+
+/** Options for {@link SentenceEmbedder.encode}. */
+export interface EncodeOptions {
+  /** Texts per forward pass (default 32). */
+  batchSize?: number;
+  /** Matryoshka: keep the first N dimensions (then re-normalise when `normalize`). */
+  truncateDim?: number;
+  /** L2-normalise the output rows (default: what the model's modules say). */
+  normalize?: boolean;
+  /** Literal prompt prepended to every text, e.g. "query: ". */
+  prompt?: string;
+  /** Name of a prompt in `config_sentence_transformers.json` (e.g. "query"). */
+  promptName?: string;
+  /** Called after each batch with texts done / total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops encoding between batches. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What the trainer, evaluator, miner and CLI need from a sentence-embedding
+ * model (BERT-family transformer + pooling, or static embeddings).
+ */
+export interface SentenceEmbedder {
+  /** Output dimension of `forward` / `encode`. */
+  readonly dimension: number;
+  /** Longest token sequence the model reads; longer texts are truncated. */
+  readonly maxSeqLength: number;
+  /** Tokenise with padding to the longest text and truncation to maxSeqLength. */
+  tokenize(texts: string[]): TokenBatch;
+  /**
+   * Differentiable sentence embeddings `[batchSize, dimension]` (pooled, and
+   * L2-normalised when the model has a Normalize module). The caller owns the
+   * returned tensor. `training` turns on dropout.
+   */
+  forward(batch: TokenBatch, options?: { training?: boolean }): tf.Tensor2D;
+  /** Trainable weights keyed by their Hugging Face tensor names. */
+  namedWeights(): Map<string, tf.Variable>;
+  /** Batched inference to a float32 matrix, in input order. */
+  encode(texts: string[], options?: EncodeOptions): Promise<Matrix>;
+  /** Writes a folder sentence-transformers loads unchanged. */
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
