@@ -10,3 +10,4 @@ export type { BackendChoice, BackendInfo } from './backend';
 export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 export { Random } from './util/random';
+export * from './losses';
