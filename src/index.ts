@@ -10,4 +10,8 @@ export type { BackendChoice, BackendInfo } from './backend';
 export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 export { Random } from './util/random';
-export * from './losses';
+export {
+  mnrl, cachedMnrl, matryoshka, cosent, distillKL,
+  MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss, MatryoshkaLoss, CoSENTLoss, DistillKLLoss,
+} from './losses';
+export type { Loss, LossExtra, LossRequirements, MnrlOptions, CachedMnrlOptions, MatryoshkaOptions, CosentOptions, DistillKLOptions } from './losses';
