@@ -1,0 +1,4 @@
+export { loadTokenizer, resolveMaxSeqLength } from './loadTokenizer';
+export { TextTokenizer, padBatch, type TextTokenizerOptions, type TokenSequence, type TokenizerFiles } from './textTokenizer';
+export { wordpieceTokenizerJson } from './wordpieceFromVocab';
+export type { TokenBatch } from './types';

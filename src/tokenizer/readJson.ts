@@ -1,0 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { EmbedlabError } from '../util/errors';
+
+/** Parses a JSON file; a missing or malformed file is an EmbedlabError naming it. */
+export function readJsonFile<T = Record<string, unknown>>(path: string): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new EmbedlabError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new EmbedlabError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** {@link readJsonFile}, or undefined when the file does not exist. */
+export function readJsonIfExists<T = Record<string, unknown>>(path: string): T | undefined {
+  return existsSync(path) ? readJsonFile<T>(path) : undefined;
+}
