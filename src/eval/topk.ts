@@ -1,0 +1,117 @@
+/**
+ * Bounded best-k lists for many queries at once, kept as binary min-heaps in
+ * flat typed arrays so a million-document corpus streams through in chunks
+ * with memory proportional to lists × k.
+ *
+ * Order: higher score first; equal scores by corpus id ascending in string
+ * (code point) order — the deterministic tie rule of sentence-transformers v6.
+ */
+export class TopKCollector {
+  private readonly scores: Float64Array;
+  private readonly docs: Int32Array;
+  private readonly sizes: Int32Array;
+
+  /**
+   * @param lists number of independent lists (one per query)
+   * @param k how many best entries each list keeps
+   * @param tieRank for each corpus index, its position in id order (lower wins ties)
+   */
+  constructor(
+    readonly lists: number,
+    readonly k: number,
+    private readonly tieRank: Int32Array,
+  ) {
+    this.scores = new Float64Array(lists * k);
+    this.docs = new Int32Array(lists * k);
+    this.sizes = new Int32Array(lists);
+  }
+
+  /** True when (sa, da) ranks below (sb, db). */
+  private worse(sa: number, da: number, sb: number, db: number): boolean {
+    return sa < sb || (sa === sb && this.tieRank[da]! > this.tieRank[db]!);
+  }
+
+  /** Offers corpus document `doc` with `score` to list `list`. */
+  offer(list: number, score: number, doc: number): void {
+    const k = this.k;
+    const base = list * k;
+    const size = this.sizes[list]!;
+    const scores = this.scores;
+    const docs = this.docs;
+    if (size < k) {
+      // sift up from the end
+      let i = size;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(score, doc, scores[base + parent]!, docs[base + parent]!)) break;
+        scores[base + i] = scores[base + parent]!;
+        docs[base + i] = docs[base + parent]!;
+        i = parent;
+      }
+      scores[base + i] = score;
+      docs[base + i] = doc;
+      this.sizes[list] = size + 1;
+      return;
+    }
+    // full: the root is the worst kept entry
+    if (score < scores[base]! || !this.worse(scores[base]!, docs[base]!, score, doc)) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= k) break;
+      let child = left;
+      const right = left + 1;
+      if (right < k && this.worse(scores[base + right]!, docs[base + right]!, scores[base + left]!, docs[base + left]!)) {
+        child = right;
+      }
+      if (!this.worse(scores[base + child]!, docs[base + child]!, score, doc)) break;
+      scores[base + i] = scores[base + child]!;
+      docs[base + i] = docs[base + child]!;
+      i = child;
+    }
+    scores[base + i] = score;
+    docs[base + i] = doc;
+  }
+
+  /** The kept entries of `list`, best first. */
+  sorted(list: number): { docs: number[]; scores: number[] } {
+    const base = list * this.k;
+    const size = this.sizes[list]!;
+    const order = Array.from({ length: size }, (_, i) => i);
+    order.sort((a, b) => {
+      const sa = this.scores[base + a]!;
+      const sb = this.scores[base + b]!;
+      if (sa !== sb) return sb - sa;
+      return this.tieRank[this.docs[base + a]!]! - this.tieRank[this.docs[base + b]!]!;
+    });
+    return {
+      docs: order.map((i) => this.docs[base + i]!),
+      scores: order.map((i) => this.scores[base + i]!),
+    };
+  }
+}
+
+/** Compares strings by Unicode code point, as Python's `<` on str does. */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    // surrogates (0xD800–0xDFFF) encode code points above 0xFFFF, which sort after the rest of the BMP
+    const sa = ca >= 0xd800 && ca <= 0xdfff;
+    const sb = cb >= 0xd800 && cb <= 0xdfff;
+    if (sa !== sb) return sa ? 1 : -1;
+    return ca - cb;
+  }
+  return a.length - b.length;
+}
+
+/** For each id, its position when the ids are sorted in code point order. */
+export function idOrderRanks(ids: readonly string[]): Int32Array {
+  const order = ids.map((_, i) => i).sort((a, b) => compareCodePoints(ids[a]!, ids[b]!) || a - b);
+  const ranks = new Int32Array(ids.length);
+  order.forEach((docIndex, position) => (ranks[docIndex] = position));
+  return ranks;
+}
