@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * The embedlab Jupyter kernel: this package's own tslab, with `embedlab`
+ * importable from notebooks in any folder and cell tracking for charts.
+ *
+ * Jupyter starts it as `node launch.js kernel --config-path {connection_file}`
+ * (the argv of `tslab kernel`); see `kernel.template.json`.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
+import { trackCells } from './cellTracking';
+
+/** The embedlab package root (this file is `<root>/dist/kernel/launch.js`). */
+export const PACKAGE_ROOT = join(__dirname, '..', '..');
+
+/** The folder of the tslab this package depends on. */
+export function tslabDir(): string {
+  return dirname(require.resolve('tslab/package.json'));
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { 'config-path': { type: 'string' }, js: { type: 'boolean', default: false } },
+  });
+  if (positionals[0] !== 'kernel' || !values['config-path']) {
+    console.error('usage: launch.js kernel --config-path <connection file> [--js]');
+    process.exit(2);
+  }
+  const tslab = tslabDir();
+  const fromTslab = createRequire(join(tslab, 'dist', 'converter.js'));
+  const { name } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string };
+  const ts = fromTslab('@tslab/typescript-for-tslab') as { sys: TypeScriptSystem };
+  linkPackageForNotebook({ name, target: PACKAGE_ROOT, fromDir: process.cwd(), tsSys: ts.sys });
+  trackCells(fromTslab('./jupyter.js') as Record<string, unknown>);
+
+  const tslabMain = fromTslab('./main.js') as {
+    startKernel(options: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }): void;
+  };
+  const { version } = JSON.parse(readFileSync(join(tslab, 'package.json'), 'utf8')) as { version: string };
+  // enableFindLocal: false — run this package's tslab, not one found above the notebook.
+  tslabMain.startKernel({
+    configPath: values['config-path'],
+    enableFindLocal: false,
+    jsKernel: values.js ?? false,
+    globalVersion: version,
+  });
+}
+
+if (require.main === module) main();
