@@ -15,3 +15,5 @@ export {
   MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss, MatryoshkaLoss, CoSENTLoss, DistillKLLoss,
 } from './losses';
 export type { Loss, LossExtra, LossRequirements, MnrlOptions, CachedMnrlOptions, MatryoshkaOptions, CosentOptions, DistillKLOptions } from './losses';
+export { resolveModel, resolveDataset, hubCacheDir, MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './hub';
+export type { HubOptions, DownloadProgress } from './hub';

@@ -1,16 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { EmbedlabError } from '../util/errors';
-
-/** Options shared by model and dataset resolution. */
-export interface ResolveOptions {
-  revision?: string;
-}
-
 /**
- * Resolves a model id or a local folder to a local folder.
- * (Local folders only for now; hub downloads come with the hub module.)
+ * Models and datasets from local folders or the Hugging Face Hub, cached in
+ * the layout huggingface_hub uses.
  */
-export async function resolveModel(idOrPath: string, _options: ResolveOptions = {}): Promise<string> {
-  if (existsSync(idOrPath) && statSync(idOrPath).isDirectory()) return idOrPath;
-  throw new EmbedlabError(`model "${idOrPath}" is not a local folder`);
-}
+export { resolveModel } from './resolveModel';
+export { resolveDataset } from './resolveDataset';
+export { MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './select';
+export { hubCacheDir } from './paths';
+export type { HubOptions, DownloadProgress } from './options';
