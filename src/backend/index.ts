@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
+import { registerFastKernels } from './kernels';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -81,6 +82,8 @@ async function select(forced: BackendChoice | undefined): Promise<BackendInfo> {
   for (const choice of candidates) {
     const reason = await tryStart(choice);
     if (reason === undefined) {
+      // wasm: XNNPACK-backed transposed/batched matMuls and the missing gather gradient
+      registerFastKernels();
       const info: BackendInfo = {
         choice,
         tfBackend: tf.getBackend(),
