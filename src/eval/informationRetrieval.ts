@@ -27,7 +27,7 @@ import {
   type IRMetricConfig,
   type ResolvedIRMetricConfig,
 } from './metrics';
-import { prefixNorms, scoreChunk, type ScoringEngine, type ScoringStats, type Similarity } from './scoring';
+import { inversePrefixNorms, scoreChunk, type ScoringEngine, type ScoringStats, type Similarity } from './scoring';
 import { TopKCollector, idOrderRanks } from './topk';
 import type { Evaluator } from './types';
 
@@ -192,7 +192,7 @@ async function retrieve(
   const k = Math.min(maxCutoff(plan.config), corpusIds.length);
   const tieRank = idOrderRanks(corpusIds);
   const collectors = ascending.map(() => new TopKCollector(prepared.ids.length, Math.max(k, 1), tieRank));
-  const queryNorms = prefixNorms(queryEmbeddings, ascending);
+  const queryScales = plan.similarity === 'cosine' ? inversePrefixNorms(queryEmbeddings, ascending) : undefined;
   const engine = await pickEngine(plan.engine);
   const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
   let done = 0;
@@ -201,7 +201,7 @@ async function retrieve(
     if (embeddings.cols !== width) {
       throw new EmbedlabError(`corpus embeddings have width ${embeddings.cols} but query embeddings ${width}`);
     }
-    await scoreChunk(queryEmbeddings, queryNorms, embeddings, offset, collectors, {
+    await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, collectors, {
       dims: ascending,
       similarity: plan.similarity,
       engine,

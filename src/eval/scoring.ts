@@ -2,16 +2,16 @@
  * Scores query × corpus-chunk pairs at several Matryoshka dims in one pass.
  *
  * For nested dims d1 < d2 < … the dot product over the first d_i columns is a
- * running sum over column segments [0,d1), [d1,d2), …, so every dim costs one
- * pass over the full vectors in total — not one pass per dim. Cosine at dim d
- * is that prefix dot divided by the prefix norms (torch's F.normalize, eps
+ * running sum over column segments [0,d1), [d1,d2), …, so all dims together
+ * cost one pass over the full vectors — not one pass per dim. Cosine at dim d
+ * is that prefix dot times the inverse prefix norms (torch's F.normalize, eps
  * 1e-12), which equals "truncate, re-normalise, dot". Scores are rounded to
- * float32 as upstream's float32 `cos_sim` gives them.
+ * float32, as upstream's float32 `cos_sim` gives them.
  *
  * Two engines: `tf` (one matMul per segment on the active TensorFlow.js
- * backend: ~0.2 s for 700 × 7,000 × 768 on wasm here) and `js` (a blocked
- * float32 loop with no score buffer at all: ~2 s for the same work, but
- * faster than tfjs's pure-JS `cpu` backend).
+ * backend; on wasm here the whole 700 × 7,000 × 5-dim evaluation takes ~0.4 s)
+ * and `js` (a blocked loop with no score buffer at all; ~2.5 s for the same
+ * work, but several times faster than tfjs's own pure-JS `cpu` backend).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
@@ -40,8 +40,11 @@ export interface ChunkScoringOptions {
 
 const EPS = 1e-12;
 
-/** For each dim, the L2 norm of every row's first `dim` columns (float64). */
-export function prefixNorms(m: Matrix, dims: readonly number[]): Float64Array[] {
+/**
+ * For each dim, 1 / max(‖row[:dim]‖, 1e-12) of every row (float64) — the
+ * factor F.normalize applies after truncation.
+ */
+export function inversePrefixNorms(m: Matrix, dims: readonly number[]): Float64Array[] {
   const out = dims.map(() => new Float64Array(m.rows));
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);
@@ -49,7 +52,7 @@ export function prefixNorms(m: Matrix, dims: readonly number[]): Float64Array[] 
     let k = 0;
     dims.forEach((d, s) => {
       for (; k < d; k++) sum += row[k]! * row[k]!;
-      out[s]![r] = Math.max(Math.sqrt(sum), EPS);
+      out[s]![r] = 1 / Math.max(Math.sqrt(sum), EPS);
     });
   }
   return out;
@@ -57,42 +60,53 @@ export function prefixNorms(m: Matrix, dims: readonly number[]): Float64Array[] 
 
 /**
  * Scores every query against one corpus chunk and offers each score at each
- * dim to `collectors[dimIndex]` (lists indexed by query row, docs by
- * `offset + chunk row`).
+ * dim to `collectors[dimIndex]` (lists indexed by query row, documents by
+ * `offset + chunk row`). `queryScales` are the query rows' inverse prefix
+ * norms (cosine) or undefined (dot).
  */
 export async function scoreChunk(
   queries: Matrix,
-  queryNorms: Float64Array[],
+  queryScales: Float64Array[] | undefined,
   chunk: Matrix,
   offset: number,
   collectors: TopKCollector[],
   options: ChunkScoringOptions,
 ): Promise<void> {
-  const chunkNorms = options.similarity === 'cosine' ? prefixNorms(chunk, options.dims) : undefined;
+  const chunkScales = queryScales ? inversePrefixNorms(chunk, options.dims) : undefined;
   options.stats.corpusChunks += 1;
   if (options.engine === 'js') {
-    scoreChunkJs(queries, queryNorms, chunk, chunkNorms, offset, collectors, options.dims);
+    scoreChunkJs(queries, chunk, options.dims, makeOffer(collectors, queryScales, chunkScales, offset));
   } else {
-    await scoreChunkTf(queries, queryNorms, chunk, chunkNorms, offset, collectors, options);
+    await scoreChunkTf(queries, chunk, options, collectors, queryScales, chunkScales, offset);
   }
 }
 
-function scoreChunkJs(
-  queries: Matrix,
-  queryNorms: Float64Array[],
-  chunk: Matrix,
-  chunkNorms: Float64Array[] | undefined,
-  offset: number,
+/** Offers the dot of query `query` with chunk row `chunkRow` at dim index `s`. */
+type Offer = (s: number, query: number, chunkRow: number, dot: number) => void;
+
+function makeOffer(
   collectors: TopKCollector[],
-  dims: number[],
-): void {
+  queryScales: Float64Array[] | undefined,
+  chunkScales: Float64Array[] | undefined,
+  offset: number,
+): Offer {
+  // running thresholds per (dim, query): most scores fall below and never reach the heap
+  const thresholds = collectors.map((c) => Float64Array.from({ length: c.lists }, (_, i) => c.threshold(i)));
+  return (s, query, chunkRow, dot) => {
+    const value = queryScales ? Math.fround(dot * queryScales[s]![query]! * chunkScales![s]![chunkRow]!) : Math.fround(dot);
+    const limit = thresholds[s]!;
+    if (value < limit[query]!) return;
+    const collector = collectors[s]!;
+    collector.offer(query, value, offset + chunkRow);
+    limit[query] = collector.threshold(query);
+  };
+}
+
+function scoreChunkJs(queries: Matrix, chunk: Matrix, dims: number[], offer: Offer): void {
   const q = queries.data;
   const c = chunk.data;
   const width = queries.cols;
   const nq = queries.rows;
-  const cosine = chunkNorms !== undefined;
-  const score = (dot: number, qi: number, cj: number, s: number): number =>
-    cosine ? Math.fround(dot / (queryNorms[s]![qi]! * chunkNorms![s]![cj]!)) : Math.fround(dot);
   let i = 0;
   // four queries share each corpus load
   for (; i + 4 <= nq; i += 4) {
@@ -108,19 +122,17 @@ function scoreChunkJs(
       let s3 = 0;
       let k = 0;
       for (let s = 0; s < dims.length; s++) {
-        const end = dims[s]!;
-        for (; k < end; k++) {
+        for (const end = dims[s]!; k < end; k++) {
           const x = c[cj + k]!;
           s0 += q[o0 + k]! * x;
           s1 += q[o1 + k]! * x;
           s2 += q[o2 + k]! * x;
           s3 += q[o3 + k]! * x;
         }
-        const collector = collectors[s]!;
-        collector.offer(i, score(s0, i, j, s), offset + j);
-        collector.offer(i + 1, score(s1, i + 1, j, s), offset + j);
-        collector.offer(i + 2, score(s2, i + 2, j, s), offset + j);
-        collector.offer(i + 3, score(s3, i + 3, j, s), offset + j);
+        offer(s, i, j, s0);
+        offer(s, i + 1, j, s1);
+        offer(s, i + 2, j, s2);
+        offer(s, i + 3, j, s3);
       }
     }
   }
@@ -132,7 +144,7 @@ function scoreChunkJs(
       let k = 0;
       for (let s = 0; s < dims.length; s++) {
         for (const end = dims[s]!; k < end; k++) sum += q[oi + k]! * c[cj + k]!;
-        collectors[s]!.offer(i, score(sum, i, j, s), offset + j);
+        offer(s, i, j, sum);
       }
     }
   }
@@ -140,57 +152,62 @@ function scoreChunkJs(
 
 async function scoreChunkTf(
   queries: Matrix,
-  queryNorms: Float64Array[],
   chunk: Matrix,
-  chunkNorms: Float64Array[] | undefined,
-  offset: number,
-  collectors: TopKCollector[],
   options: ChunkScoringOptions,
+  collectors: TopKCollector[],
+  queryScales: Float64Array[] | undefined,
+  chunkScales: Float64Array[] | undefined,
+  offset: number,
 ): Promise<void> {
   const { dims, queryChunkSize } = options;
   const width = dims[dims.length - 1]!;
   const nc = chunk.rows;
-  // corpus segment k-ranges as [segLen, nc] tensors: transposed explicitly, since
+  const segmentStart = (s: number) => (s === 0 ? 0 : dims[s - 1]!);
+  // corpus segments as [segment length, nc] tensors: transposed explicitly, since
   // matMul with transposeB is ~10× slower on wasm than a plain matMul
   const corpusSegments = tf.tidy(() => {
-    const full = tf.tensor2d(chunk.data, [nc, chunk.cols]);
-    const transposed = tf.transpose(full.slice([0, 0], [nc, width]));
-    return dims.map((end, s) => {
-      const start = s === 0 ? 0 : dims[s - 1]!;
-      return transposed.slice([start, 0], [end - start, nc]);
-    });
+    const transposed = tf.transpose(tf.tensor2d(chunk.data, [nc, chunk.cols]).slice([0, 0], [nc, width]));
+    return dims.map((end, s) => transposed.slice([segmentStart(s), 0], [end - segmentStart(s), nc]));
   });
   try {
     for (let q0 = 0; q0 < queries.rows; q0 += queryChunkSize) {
       const nq = Math.min(queryChunkSize, queries.rows - q0);
-      const running = new Float32Array(nq * nc);
-      options.stats.largestScoreBuffer = Math.max(options.stats.largestScoreBuffer, running.length);
+      options.stats.largestScoreBuffer = Math.max(options.stats.largestScoreBuffer, nq * nc);
       const querySegments = tf.tidy(() => {
-        const block = tf.tensor2d(queries.data.subarray(q0 * queries.cols, (q0 + nq) * queries.cols), [nq, queries.cols]);
-        return dims.map((end, s) => {
-          const start = s === 0 ? 0 : dims[s - 1]!;
-          return block.slice([0, start], [nq, end - start]);
-        });
+        const rows = queries.data.subarray(q0 * queries.cols, (q0 + nq) * queries.cols);
+        const block = tf.tensor2d(rows, [nq, queries.cols]);
+        return dims.map((end, s) => block.slice([0, segmentStart(s)], [nq, end - segmentStart(s)]));
       });
+      let running: tf.Tensor2D | undefined;
       try {
         for (let s = 0; s < dims.length; s++) {
-          const product = tf.matMul(querySegments[s]!, corpusSegments[s]!);
-          const part = (await product.data()) as Float32Array;
-          product.dispose();
+          // prefix dot over [0, dims[s]) = previous prefix + this segment's product
+          const next = tf.tidy((): tf.Tensor2D => {
+            const part = tf.matMul(querySegments[s]!, corpusSegments[s]!);
+            return running ? tf.add(running, part) : (part as tf.Tensor2D);
+          });
+          running?.dispose();
+          running = next;
+          const dots = (await running.data()) as Float32Array;
+          // the hot loop (queries × chunk per dim), written out rather than through `offer`
           const collector = collectors[s]!;
-          const qn = queryNorms[s]!;
-          const cn = chunkNorms?.[s];
+          const queryScale = queryScales?.[s];
+          const chunkScale = chunkScales?.[s];
           for (let i = 0; i < nq; i++) {
             const row = i * nc;
-            const qNorm = qn[q0 + i]!;
+            const list = q0 + i;
+            const scale = queryScale ? queryScale[list]! : 1;
+            let limit = collector.threshold(list);
             for (let j = 0; j < nc; j++) {
-              const dot = (running[row + j] = running[row + j]! + part[row + j]!);
-              const value = cn ? Math.fround(dot / (qNorm * cn[j]!)) : dot;
-              collector.offer(q0 + i, value, offset + j);
+              const value = chunkScale ? Math.fround(dots[row + j]! * scale * chunkScale[j]!) : dots[row + j]!;
+              if (value < limit) continue; // cannot enter the top k
+              collector.offer(list, value, offset + j);
+              limit = collector.threshold(list);
             }
           }
         }
       } finally {
+        running?.dispose();
         tf.dispose(querySegments);
       }
     }

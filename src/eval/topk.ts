@@ -31,6 +31,15 @@ export class TopKCollector {
     return sa < sb || (sa === sb && this.tieRank[da]! > this.tieRank[db]!);
   }
 
+  /**
+   * The score a new entry must reach to have a chance in `list` (-Infinity
+   * until it is full). Callers skip {@link offer} below it: most scores of a
+   * large corpus never get that far.
+   */
+  threshold(list: number): number {
+    return this.sizes[list]! < this.k ? -Infinity : this.scores[list * this.k]!;
+  }
+
   /** Offers corpus document `doc` with `score` to list `list`. */
   offer(list: number, score: number, doc: number): void {
     const k = this.k;
