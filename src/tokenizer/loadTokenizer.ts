@@ -49,6 +49,7 @@ export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): 
     maxLength: options.maxLength ?? resolveMaxSeqLength(dir),
     doLowerCase: options.doLowerCase ?? sbert?.do_lower_case === true,
     ...(options.addSpecialTokens !== undefined && { addSpecialTokens: options.addSpecialTokens }),
+    ...(options.strip !== undefined && { strip: options.strip }),
   };
   try {
     return new TextTokenizer(json, config, files, resolved);

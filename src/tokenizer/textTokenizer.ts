@@ -25,6 +25,8 @@ export interface TextTokenizerOptions {
   doLowerCase?: boolean;
   /** Add the post-processor's special tokens (default true; StaticEmbedding uses false). */
   addSpecialTokens?: boolean;
+  /** Strip surrounding whitespace first, as `Transformer.tokenize` does (default true; StaticEmbedding uses false). */
+  strip?: boolean;
 }
 
 /** One tokenised text before padding. */
@@ -41,6 +43,7 @@ export class TextTokenizer {
   readonly maxLength: number;
   readonly doLowerCase: boolean;
   readonly addSpecialTokens: boolean;
+  readonly strip: boolean;
   /** Token id used for padding. */
   readonly padId: number;
   /** Number of embedding rows the ids index into (largest id + 1). */
@@ -63,6 +66,7 @@ export class TextTokenizer {
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
+    this.strip = options.strip ?? true;
     this.truncateLeft = tokenizerConfig.truncation_side === 'left';
     let maxId = -1;
     for (const id of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
@@ -80,13 +84,14 @@ export class TextTokenizer {
       maxLength: this.maxLength,
       doLowerCase: this.doLowerCase,
       addSpecialTokens: this.addSpecialTokens,
+      strip: this.strip,
       ...options,
     });
   }
 
   /** Ids and token type ids of one text, special tokens added, truncated to maxLength. */
   encode(text: string): TokenSequence {
-    let prepared = text.replace(PY_STRIP, '');
+    let prepared = this.strip ? text.replace(PY_STRIP, '') : text;
     if (this.doLowerCase) prepared = prepared.toLowerCase();
     let body = this.tokenizer.encode(prepared, { add_special_tokens: false }).ids;
     const room = this.maxLength - this.prefix.ids.length - this.suffix.ids.length;

@@ -8,4 +8,10 @@ export interface TokenBatch {
   tokenTypeIds: Int32Array;
   batchSize: number;
   seqLength: number;
+  /**
+   * Tokens of a prompt at the start of every text (leading special token
+   * included), left out of pooling when the model's Pooling has
+   * `include_prompt: false`. Set by `encode` when a prompt is used.
+   */
+  promptLength?: number;
 }

@@ -1,0 +1,129 @@
+/**
+ * A BERT encoder (Hugging Face `BertModel`, eager semantics) in TensorFlow.js
+ * ops: embeddings (word + token type, then + position) → LayerNorm → N post-LN
+ * layers of multi-head self-attention (padded keys masked additively) and a
+ * GELU feed-forward block → optional tanh pooler over the first token.
+ *
+ * @example
+ * const encoder = BertEncoder.fromTensors(config, loadModelWeights(dir), dir);
+ * const { lastHiddenState } = encoder.forward(tokenizer.encodeBatch(['hello']));
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../../util/random';
+import type { TokenBatch } from '../../tokenizer/types';
+import type { HostTensor } from '../safetensors/dtypes';
+import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
+import type { BertConfig } from './config';
+import { bertHostTensors, bertVariables } from './weights';
+
+export interface BertOutput {
+  /** `[batch, seq, hidden]`. */
+  lastHiddenState: tf.Tensor3D;
+  /** `tanh(W·h[:, 0] + b)`, `[batch, hidden]`, when the model has a pooler. */
+  poolerOutput?: tf.Tensor2D;
+}
+
+/** Added to attention scores of padded keys: exp() of it underflows to exactly 0. */
+const MASKED = -1e9;
+
+export class BertEncoder {
+  private dropoutRandom: Random;
+
+  constructor(
+    readonly config: BertConfig,
+    /** Hugging Face name → variable (Linear weights `[in, out]`). */
+    readonly variables: Map<string, tf.Variable>,
+    dropoutSeed = 0,
+  ) {
+    this.dropoutRandom = new Random(dropoutSeed);
+  }
+
+  /** Builds the encoder from checkpoint tensors (see {@link bertVariables}). */
+  static fromTensors(config: BertConfig, tensors: Map<string, HostTensor>, source: string): BertEncoder {
+    return new BertEncoder(config, bertVariables(config, tensors, source));
+  }
+
+  get hasPooler(): boolean {
+    return this.variables.has('pooler.dense.weight');
+  }
+
+  /** Reseeds the dropout masks used by `forward(…, {training: true})`. */
+  seedDropout(seed: number): void {
+    this.dropoutRandom = new Random(seed);
+  }
+
+  /** Runs the encoder; the caller owns (and disposes) the returned tensors. */
+  forward(batch: TokenBatch, options: { training?: boolean; pooler?: boolean } = {}): BertOutput {
+    const training = options.training ?? false;
+    const { hiddenSize: hidden, numAttentionHeads: heads, layerNormEps: eps } = this.config;
+    const { batchSize: b, seqLength: len } = batch;
+    if (len > this.config.maxPositionEmbeddings) {
+      throw new RangeError(`sequence length ${len} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`);
+    }
+    const headDim = hidden / heads;
+    const w = (name: string) => this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
+    const v = (name: string) => this.variables.get(name)! as tf.Tensor as tf.Tensor1D;
+    const act = activation(this.config.hiddenAct)!;
+    const hiddenRate = this.config.hiddenDropoutProb;
+    const attentionRate = this.config.attentionProbsDropoutProb;
+    const drop = <T extends tf.Tensor>(x: T, rate: number) => dropout(x, rate, training, this.dropoutRandom);
+
+    return tf.tidy(() => {
+      const ids = tf.tensor1d(batch.inputIds, 'int32');
+      const typeIds = tf.tensor1d(batch.tokenTypeIds, 'int32');
+      const words = embeddingLookup(w('embeddings.word_embeddings.weight'), ids);
+      const types = embeddingLookup(w('embeddings.token_type_embeddings.weight'), typeIds);
+      const positions = tf.slice(w('embeddings.position_embeddings.weight'), [0, 0], [len, hidden]);
+      const summed = tf.add(tf.reshape(tf.add(words, types), [b, len, hidden]), positions);
+      let x = tf.reshape(
+        drop(layerNorm(summed, v('embeddings.LayerNorm.weight'), v('embeddings.LayerNorm.bias'), eps), hiddenRate),
+        [b * len, hidden],
+      ) as tf.Tensor2D;
+
+      // [b, 1, 1, len]: 0 for real keys, MASKED for padding
+      const maskAdd = tf.reshape(
+        tf.mul(tf.sub(1, tf.tensor1d(batch.attentionMask, 'float32')), MASKED),
+        [b, 1, 1, len],
+      );
+      const scale = 1 / Math.sqrt(headDim);
+
+      for (let i = 0; i < this.config.numHiddenLayers; i++) {
+        const p = `encoder.layer.${i}`;
+        const dense = (name: string, input: tf.Tensor2D) => linear(input, w(`${p}.${name}.weight`), v(`${p}.${name}.bias`));
+        // heads: q, v → [b, heads, len, headDim]; k → [b, heads, headDim, len] so scores are a plain q·kᵀ
+        const q = tf.transpose(tf.reshape(tf.mul(dense('attention.self.query', x), scale), [b, len, heads, headDim]), [0, 2, 1, 3]);
+        const kT = tf.transpose(tf.reshape(dense('attention.self.key', x), [b, len, heads, headDim]), [0, 2, 3, 1]);
+        const val = tf.transpose(tf.reshape(dense('attention.self.value', x), [b, len, heads, headDim]), [0, 2, 1, 3]);
+        const probs = drop(tf.softmax(tf.add(tf.matMul(q, kT), maskAdd)), attentionRate);
+        const context = tf.reshape(tf.transpose(tf.matMul(probs, val), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
+        const attended = layerNorm(
+          tf.add(drop(dense('attention.output.dense', context), hiddenRate), x) as tf.Tensor2D,
+          v(`${p}.attention.output.LayerNorm.weight`),
+          v(`${p}.attention.output.LayerNorm.bias`),
+          eps,
+        );
+        const inner = act(dense('intermediate.dense', attended));
+        x = layerNorm(
+          tf.add(drop(dense('output.dense', inner), hiddenRate), attended) as tf.Tensor2D,
+          v(`${p}.output.LayerNorm.weight`),
+          v(`${p}.output.LayerNorm.bias`),
+          eps,
+        );
+      }
+      const lastHiddenState = tf.reshape(x, [b, len, hidden]) as tf.Tensor3D;
+      if (!(options.pooler ?? false) || !this.hasPooler) return { lastHiddenState };
+      const first = tf.reshape(tf.slice(lastHiddenState, [0, 0, 0], [b, 1, hidden]), [b, hidden]) as tf.Tensor2D;
+      const poolerOutput = tf.tanh(linear(first, w('pooler.dense.weight'), v('pooler.dense.bias')));
+      return { lastHiddenState, poolerOutput };
+    });
+  }
+
+  /** Weights as stored in `model.safetensors` (Hugging Face names, Linear `[out, in]`). */
+  hostTensors(): Promise<Map<string, HostTensor>> {
+    return bertHostTensors(this.config, this.variables);
+  }
+
+  dispose(): void {
+    for (const variable of this.variables.values()) variable.dispose();
+  }
+}

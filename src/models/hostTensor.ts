@@ -1,0 +1,16 @@
+import type { HostTensor } from './safetensors/dtypes';
+
+/** `[rows, cols]` → `[cols, rows]` on the host (row-major). */
+export function transposeHost({ shape, data }: HostTensor): HostTensor {
+  const [rows, cols] = shape as [number, number];
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c]!;
+  }
+  return { shape: [cols, rows], data: out };
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

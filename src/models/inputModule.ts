@@ -1,0 +1,29 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { TextTokenizer } from '../tokenizer/textTokenizer';
+import type { TokenBatch } from '../tokenizer/types';
+
+/**
+ * The first module of a sentence-transformers pipeline: the one that owns
+ * the tokenizer and the weights (a Transformer, or a StaticEmbedding).
+ */
+export interface InputModule {
+  /** `type` in modules.json, e.g. `sentence_transformers.models.Transformer`. */
+  readonly moduleType: string;
+  /** Folder (relative to the model folder) the module is saved in; `''` is the root. */
+  readonly defaultPath: string;
+  readonly tokenizer: TextTokenizer;
+  /** `token_embeddings` `[batch, seq, dim]` need a Pooling module; `sentence_embedding` is `[batch, dim]`. */
+  readonly produces: 'token_embeddings' | 'sentence_embedding';
+  /** Size of the last axis of `forward`'s output. */
+  readonly outputDimension: number;
+  readonly maxSeqLength: number;
+  /** Differentiable forward pass; the caller owns the result. */
+  forward(batch: TokenBatch, training: boolean): tf.Tensor;
+  /** Trainable weights under their Hugging Face names. */
+  namedWeights(): Map<string, tf.Variable>;
+  /** Writes the module's files into `dir`. */
+  save(dir: string): Promise<void>;
+  /** A short description for the model card. */
+  describe(): string;
+  dispose(): void;
+}

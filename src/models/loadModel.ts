@@ -1,0 +1,109 @@
+/**
+ * Loads a sentence-transformers model folder (or hub id) — the modules.json
+ * pipeline of Transformer (BERT family) or StaticEmbedding, Pooling and
+ * Normalize — into a {@link SentenceTransformer}. A plain Hugging Face BERT
+ * folder without modules.json gets mean pooling, as upstream does.
+ *
+ * @example
+ * import { loadModel } from 'embedlab';
+ * const model = await loadModel('sentence-transformers/all-MiniLM-L6-v2');
+ * const local = await loadModel('./my-model', { maxSeqLength: 128 });
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resolveModel } from '../hub';
+import type { HubOptions } from '../hub';
+import { EmbedlabError } from '../util/errors';
+import { readJsonFile, readJsonIfExists } from '../tokenizer/readJson';
+import type { InputModule } from './inputModule';
+import { parsePoolingConfig, type PoolingConfig } from './pooling';
+import { SentenceTransformer } from './sentenceTransformer';
+import { StaticEmbedding } from './staticEmbedding';
+import { BertTransformer } from './transformerModule';
+
+export interface LoadModelOptions extends HubOptions {
+  /** Truncate inputs to this many tokens instead of the model's `max_seq_length`. */
+  maxSeqLength?: number;
+}
+
+interface ModuleEntry {
+  path: string;
+  type: string;
+  /** Implied by a folder without modules.json (mean pooling). */
+  implicit?: boolean;
+}
+
+/** Resolves `idOrPath` (local folder or hub id) and loads the model in it. */
+export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
+  const { maxSeqLength, ...hubOptions } = options;
+  const dir = await resolveModel(idOrPath, hubOptions);
+  const fromHub = resolve(dir) !== resolve(idOrPath);
+  return loadModelFolder(dir, { ...(maxSeqLength !== undefined && { maxSeqLength }), ...(fromHub && { source: idOrPath }) });
+}
+
+/** Loads the model in local folder `dir`. */
+export function loadModelFolder(dir: string, options: { maxSeqLength?: number; source?: string } = {}): SentenceTransformer {
+  const modulesPath = join(dir, 'modules.json');
+  const entries = existsSync(modulesPath) ? readModules(modulesPath) : [{ path: '', type: 'Transformer' }, { path: '', type: 'Pooling', implicit: true }];
+  let input: InputModule | undefined;
+  let pooling: PoolingConfig | undefined;
+  let normalize = false;
+  try {
+    for (const [i, entry] of entries.entries()) {
+      const kind = entry.type.split('.').pop()!;
+      const moduleDir = join(dir, entry.path);
+      const where = `${modulesPath} module ${i} (${entry.type})`;
+      if (i === 0 && kind !== 'Transformer' && kind !== 'StaticEmbedding') {
+        throw new EmbedlabError(`${where}: the first module must be a Transformer or a StaticEmbedding`);
+      }
+      switch (kind) {
+        case 'Transformer':
+          if (i !== 0) throw new EmbedlabError(`${where}: a Transformer must be the first module`);
+          input = BertTransformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
+          break;
+        case 'StaticEmbedding':
+          if (i !== 0) throw new EmbedlabError(`${where}: a StaticEmbedding must be the first module`);
+          input = StaticEmbedding.load(moduleDir);
+          break;
+        case 'Pooling': {
+          // no modules.json: plain Hugging Face folder → mean pooling over the hidden size
+          const configPath = join(moduleDir, 'config.json');
+          pooling = entry.implicit
+            ? { wordDimension: input!.outputDimension, modes: ['mean'], includePrompt: true }
+            : parsePoolingConfig(readJsonFile(configPath), configPath);
+          break;
+        }
+        case 'Normalize':
+          normalize = true;
+          break;
+        default:
+          throw new EmbedlabError(`${where}: module type "${entry.type}" is not supported (Transformer, StaticEmbedding, Pooling, Normalize)`);
+      }
+    }
+    const stConfig = readJsonIfExists(join(dir, 'config_sentence_transformers.json')) ?? {};
+    return new SentenceTransformer(input!, {
+      ...(pooling && { pooling }),
+      normalize,
+      prompts: (stConfig.prompts as Record<string, string> | undefined) ?? {},
+      defaultPromptName: (stConfig.default_prompt_name as string | null | undefined) ?? null,
+      stConfig,
+      ...(options.source !== undefined && { source: options.source }),
+    });
+  } catch (error) {
+    input?.dispose();
+    throw error;
+  }
+}
+
+function readModules(path: string): ModuleEntry[] {
+  const raw = readJsonFile<unknown>(path);
+  if (!Array.isArray(raw) || raw.length === 0) throw new EmbedlabError(`${path}: expected a non-empty list of modules`);
+  return raw.map((entry, i) => {
+    const { path: modulePath, type } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof type !== 'string') throw new EmbedlabError(`${path} module ${i}: missing "type"`);
+    if (typeof modulePath !== 'string' || modulePath.split(/[\\/]/).includes('..') || modulePath.startsWith('/')) {
+      throw new EmbedlabError(`${path} module ${i}: "path" ${JSON.stringify(modulePath)} is not a folder inside the model`);
+    }
+    return { path: modulePath, type };
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Small differentiable building blocks shared by the encoders. Shapes are
+ * chosen for the wasm backend, whose fast matmul path is a plain 2-D `A·B`
+ * (transposed operands are 10–50× slower there): Linear weights are held as
+ * `[in, out]` so a layer is `x·W + b`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Random } from '../util/random';
+
+/** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]`. */
+export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, weight), bias);
+}
+
+/** LayerNorm over the last axis: `(x − mean) / sqrt(var + eps) · γ + β` (biased variance, as torch). */
+export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(normed, gamma), beta) as T;
+  });
+}
+
+/** Exact GELU, `0.5·x·(1 + erf(x/√2))` (Hugging Face `hidden_act: "gelu"`). */
+export function geluErf<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T);
+}
+
+/** tanh-approximated GELU (`gelu_new`, `gelu_pytorch_tanh`). */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
+  });
+}
+
+/** The activation named by a Hugging Face `hidden_act`, or undefined if unsupported. */
+export function activation(name: string): (<T extends tf.Tensor>(x: T) => T) | undefined {
+  switch (name) {
+    case 'gelu':
+      return geluErf;
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast':
+      return geluTanh;
+    case 'relu':
+      return (x) => tf.relu(x);
+    case 'silu':
+    case 'swish':
+      return (x) => tf.mul(x, tf.sigmoid(x));
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Inverted dropout with a seeded mask; the identity when `rate` is 0 or not
+ * training (so inference and rate-0 training are exact).
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: Random): T {
+  if (!training || rate <= 0) return x;
+  return tf.dropout(x, rate, undefined, random.int(2 ** 31)) as T;
+}
+
+/**
+ * Rows `ids` of `table` (`[vocab, dim]`) → `[ids.length, dim]`. The gradient
+ * w.r.t. the table is a `scatterND` of the incoming rows (duplicates add up),
+ * which every backend has — tfjs's own gather gradient needs
+ * `UnsortedSegmentSum`, which the wasm backend lacks.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const lookup = tf.customGrad((...inputs) => {
+    const t = inputs[0] as tf.Tensor2D;
+    const value = tf.gather(t, ids) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor2D) => tf.scatterND(tf.expandDims(ids, 1), dy, t.shape);
+    return { value, gradFunc };
+  });
+  return lookup(table);
+}

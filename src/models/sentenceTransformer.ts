@@ -1,0 +1,208 @@
+/**
+ * A sentence-transformers model in TensorFlow.js: an input module (a BERT
+ * Transformer or a StaticEmbedding), then Pooling and Normalize as the
+ * model's `modules.json` says. Embeddings match Python's
+ * `SentenceTransformer.encode` for the same folder.
+ *
+ * @example
+ * import { loadModel } from 'embedlab';
+ * const model = await loadModel('BAAI/bge-small-en-v1.5');
+ * const queries = await model.encode(['what is the revenue?'], { prompt: 'Represent this sentence for searching relevant passages: ' });
+ * const docs = await model.encode(corpus, { batchSize: 32, truncateDim: 256, onProgress: (done, total) => console.log(done, total) });
+ * await model.save('./my-finetuned-model');
+ * model.dispose();
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EmbedlabError } from '../util/errors';
+import { writeFileAtomic } from '../util/fs';
+import { Matrix, normalizeInPlace } from '../util/matrix';
+import type { TokenBatch } from '../tokenizer/types';
+import type { TextTokenizer } from '../tokenizer/textTokenizer';
+import type { EncodeOptions, SentenceEmbedder } from './types';
+import type { InputModule } from './inputModule';
+import { l2Normalize, pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
+import { modelCard } from './modelCard';
+
+export interface SentenceTransformerSettings {
+  /** Pooling module (required when the input module produces token embeddings). */
+  pooling?: PoolingConfig;
+  /** A Normalize module after pooling. */
+  normalize?: boolean;
+  /** Named prompts from `config_sentence_transformers.json`. */
+  prompts?: Record<string, string>;
+  /** Prompt used when `encode` gets neither `prompt` nor `promptName`. */
+  defaultPromptName?: string | null;
+  /** `config_sentence_transformers.json` as read; other fields are kept on save. */
+  stConfig?: Record<string, unknown>;
+  /** Where the model came from (hub id or folder), for the model card. */
+  source?: string;
+}
+
+export class SentenceTransformer implements SentenceEmbedder {
+  readonly pooling: PoolingConfig | undefined;
+  /** Whether the model ends with a Normalize module. */
+  readonly normalizes: boolean;
+  readonly prompts: Record<string, string>;
+  readonly defaultPromptName: string | null;
+  private readonly stConfig: Record<string, unknown>;
+  private readonly source: string | undefined;
+
+  constructor(
+    readonly input: InputModule,
+    settings: SentenceTransformerSettings = {},
+  ) {
+    this.pooling = settings.pooling;
+    this.normalizes = settings.normalize ?? false;
+    this.prompts = { ...(settings.prompts ?? {}) };
+    this.defaultPromptName = settings.defaultPromptName ?? null;
+    this.stConfig = settings.stConfig ?? {};
+    this.source = settings.source;
+    if (input.produces === 'token_embeddings' && !this.pooling) {
+      throw new EmbedlabError('a Transformer module needs a Pooling module after it (1_Pooling/config.json)');
+    }
+    if (input.produces === 'sentence_embedding' && this.pooling) {
+      throw new EmbedlabError(`${input.moduleType} already produces sentence embeddings; it cannot be followed by Pooling`);
+    }
+    if (this.pooling && this.pooling.wordDimension !== input.outputDimension) {
+      throw new EmbedlabError(
+        `Pooling word_embedding_dimension ${this.pooling.wordDimension} does not match the model's hidden size ${input.outputDimension}`,
+      );
+    }
+    if (this.defaultPromptName !== null && !(this.defaultPromptName in this.prompts)) {
+      throw new EmbedlabError(`default_prompt_name "${this.defaultPromptName}" is not one of the prompts (${Object.keys(this.prompts).join(', ') || 'none'})`);
+    }
+  }
+
+  get dimension(): number {
+    return this.pooling ? poolingDimension(this.pooling) : this.input.outputDimension;
+  }
+
+  get maxSeqLength(): number {
+    return this.input.maxSeqLength;
+  }
+
+  get tokenizer(): TextTokenizer {
+    return this.input.tokenizer;
+  }
+
+  tokenize(texts: string[]): TokenBatch {
+    return this.input.tokenizer.encodeBatch(texts);
+  }
+
+  forward(batch: TokenBatch, options: { training?: boolean } = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      const out = this.input.forward(batch, options.training ?? false);
+      const pooled = this.pooling ? pool(out as tf.Tensor3D, batch, this.pooling, batch.promptLength) : (out as tf.Tensor2D);
+      return this.normalizes ? l2Normalize(pooled) : pooled;
+    });
+  }
+
+  namedWeights(): Map<string, tf.Variable> {
+    return this.input.namedWeights();
+  }
+
+  /**
+   * The prompt `encode` would prepend: `prompt`, else the named prompt, else
+   * the model's default prompt, else none.
+   */
+  resolvePrompt(options: Pick<EncodeOptions, 'prompt' | 'promptName'> = {}): string {
+    if (options.prompt !== undefined) return options.prompt;
+    const name = options.promptName ?? this.defaultPromptName;
+    if (name === null || name === undefined) return '';
+    const prompt = this.prompts[name];
+    if (prompt === undefined) {
+      throw new EmbedlabError(`prompt name "${name}" is not defined; the model's prompts are: ${Object.keys(this.prompts).join(', ') || 'none'}`);
+    }
+    return prompt;
+  }
+
+  async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbedlabError(`batchSize must be a positive integer, got ${batchSize}`);
+    const dim = this.dimension;
+    if (options.truncateDim !== undefined && (!Number.isInteger(options.truncateDim) || options.truncateDim < 1 || options.truncateDim > dim)) {
+      throw new EmbedlabError(`truncateDim ${options.truncateDim} is outside 1..${dim}`);
+    }
+    const prompt = this.resolvePrompt(options);
+    const inputs = prompt ? texts.map((t) => prompt + t) : texts;
+    // as upstream: the prompt's token count without the trailing special token
+    const promptLength = prompt ? this.input.tokenizer.encode(prompt).ids.length - 1 : undefined;
+
+    // longest first, so each batch pads little (upstream sorts by character length too)
+    const lengths = inputs.map((t) => [...t].length);
+    const order = inputs.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+    const out = new Float32Array(texts.length * dim);
+    for (let start = 0; start < order.length; start += batchSize) {
+      options.signal?.throwIfAborted();
+      const indices = order.slice(start, start + batchSize);
+      const batch = this.tokenize(indices.map((i) => inputs[i]!));
+      if (promptLength !== undefined) batch.promptLength = promptLength;
+      const embeddings = this.forward(batch);
+      const values = await embeddings.data();
+      embeddings.dispose();
+      indices.forEach((i, k) => out.set(values.subarray(k * dim, (k + 1) * dim), i * dim));
+      options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+    }
+    options.signal?.throwIfAborted();
+
+    const matrix = new Matrix(out, texts.length, dim);
+    const normalize = options.normalize ?? this.normalizes;
+    if (options.truncateDim !== undefined && options.truncateDim < dim) return matrix.truncate(options.truncateDim, normalize);
+    if (normalize && !this.normalizes) for (let i = 0; i < matrix.rows; i++) normalizeInPlace(matrix.row(i));
+    return matrix;
+  }
+
+  /**
+   * Writes the sentence-transformers folder: the input module's files
+   * (`model.safetensors` with Hugging Face names, `config.json`, tokenizer
+   * files, `sentence_bert_config.json` — or `0_StaticEmbedding/`),
+   * `modules.json`, `1_Pooling/config.json`, `2_Normalize/`,
+   * `config_sentence_transformers.json` and a `README.md` model card.
+   * Every file is written atomically.
+   */
+  async save(dir: string): Promise<void> {
+    const modules: Record<string, unknown>[] = [];
+    const addModule = (path: string, type: string) => modules.push({ idx: modules.length, name: String(modules.length), path, type });
+
+    await mkdir(join(dir, this.input.defaultPath), { recursive: true });
+    await this.input.save(join(dir, this.input.defaultPath));
+    addModule(this.input.defaultPath, this.input.moduleType);
+    if (this.pooling) {
+      const path = `${modules.length}_Pooling`;
+      await writeFileAtomic(join(dir, path, 'config.json'), JSON.stringify(poolingConfigJson(this.pooling), null, 4) + '\n');
+      addModule(path, 'sentence_transformers.models.Pooling');
+    }
+    if (this.normalizes) {
+      const path = `${modules.length}_Normalize`;
+      await mkdir(join(dir, path), { recursive: true });
+      addModule(path, 'sentence_transformers.models.Normalize');
+    }
+    await writeFileAtomic(join(dir, 'modules.json'), JSON.stringify(modules, null, 2) + '\n');
+    const stConfig = {
+      ...this.stConfig,
+      model_type: 'SentenceTransformer',
+      prompts: this.prompts,
+      default_prompt_name: this.defaultPromptName,
+      similarity_fn_name: (this.stConfig.similarity_fn_name as string | undefined) ?? 'cosine',
+    };
+    await writeFileAtomic(join(dir, 'config_sentence_transformers.json'), JSON.stringify(stConfig, null, 2) + '\n');
+    await writeFileAtomic(
+      join(dir, 'README.md'),
+      modelCard({
+        architecture: this.input.describe(),
+        dimension: this.dimension,
+        maxSeqLength: this.maxSeqLength,
+        pooling: this.pooling ? this.pooling.modes.join(' + ') : 'mean of token embeddings (EmbeddingBag)',
+        normalize: this.normalizes,
+        prompts: this.prompts,
+        ...(this.source !== undefined && { baseModel: this.source }),
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.input.dispose();
+  }
+}
