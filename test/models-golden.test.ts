@@ -37,6 +37,12 @@ function maxAbsDiff(actual: ArrayLike<number>, expected: number[]): number {
   return worst;
 }
 
+test('golden tests run on the selected backend', async (t) => {
+  const info = await initBackend();
+  t.diagnostic(`tfjs backend: ${info.tfBackend}`);
+  if (process.env.EMBEDLAB_BACKEND) assert.equal(info.choice, process.env.EMBEDLAB_BACKEND);
+});
+
 const mode = (m: PoolingConfig['modes'][number]): PoolingConfig => ({ wordDimension: 64, modes: [m], includePrompt: true });
 
 for (const [file, reference] of WEIGHTS) {
