@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SafetensorsFile, loadModelWeights, readSafetensors, writeSafetensors } from '../models/safetensors';
+import type { SentenceEmbedder } from '../models/types';
+import { EmbedlabError } from '../util/errors';
+import { writeFileAtomic } from '../util/fs';
+import type { AdamW, AdamWState } from './optimizer';
+import type { TrainerState } from './types';
+
+const STATE_FILE = 'trainer_state.json';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
+/** Written only when the model's own files do not hold every trainable weight in float32 under its name. */
+const WEIGHTS_FILE = 'trainer_weights.safetensors';
+const PREFIX = 'checkpoint-';
+
+/** A checkpoint folder in an output directory. */
+export interface CheckpointRef {
+  step: number;
+  path: string;
+}
+
+export function checkpointName(step: number): string {
+  return `${PREFIX}${step}`;
+}
+
+/** `checkpoint-<step>` folders holding a trainer state, oldest first. */
+export function listCheckpoints(outputDir: string): CheckpointRef[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir)
+    .filter((name) => /^checkpoint-\d+$/.test(name) && existsSync(join(outputDir, name, STATE_FILE)))
+    .map((name) => ({ step: Number(name.slice(PREFIX.length)), path: join(outputDir, name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Names and shapes of the trainable weights: what must match to resume. */
+export function modelFingerprint(model: SentenceEmbedder): [string, number[]][] {
+  return [...model.namedWeights()].filter(([, v]) => v.trainable).map(([name, v]) => [name, [...v.shape]]);
+}
+
+/**
+ * Writes `checkpoint-<step>/` in `outputDir`: the model (via `model.save`, so the
+ * folder loads as a model), the AdamW moments (`optimizer.safetensors`:
+ * `exp_avg.<name>`, `exp_avg_sq.<name>`, and the step count in the metadata) and
+ * `trainer_state.json`. It is built in a temporary folder and renamed into
+ * place, so an interrupted save never leaves a half-written checkpoint.
+ */
+export async function saveCheckpoint(
+  outputDir: string,
+  model: SentenceEmbedder,
+  optimizer: AdamW,
+  state: TrainerState,
+): Promise<string> {
+  const final = join(outputDir, checkpointName(state.globalStep));
+  const tmp = join(outputDir, `.${checkpointName(state.globalStep)}.${process.pid}.tmp`);
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    await model.save(tmp);
+    if (!modelFilesHoldWeights(tmp, model)) await writeSafetensors(join(tmp, WEIGHTS_FILE), await hostWeights(model));
+    const opt = await optimizer.exportState();
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, t] of opt.expAvg) tensors.set(`exp_avg.${name}`, t);
+    for (const [name, t] of opt.expAvgSq) tensors.set(`exp_avg_sq.${name}`, t);
+    await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'embedlab-adamw', step: String(opt.step) });
+    await writeFileAtomic(join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
+    await rm(final, { recursive: true, force: true });
+    await rename(tmp, final);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return final;
+}
+
+/** Whether `dir/model.safetensors` holds every trainable weight as F32 under its name. */
+function modelFilesHoldWeights(dir: string, model: SentenceEmbedder): boolean {
+  const path = join(dir, 'model.safetensors');
+  if (!existsSync(path)) return false;
+  const file = SafetensorsFile.open(path);
+  try {
+    return modelFingerprint(model).every(([name, shape]) => {
+      const entry = file.tensors.get(name);
+      return entry !== undefined && entry.dtype === 'F32' && entry.shape.join(',') === shape.join(',');
+    });
+  } finally {
+    file.close();
+  }
+}
+
+async function hostWeights(model: SentenceEmbedder): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, v] of model.namedWeights()) {
+    if (v.trainable) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
+  }
+  return out;
+}
+
+/** Reads a checkpoint's trainer state, with a clear error when the folder is not a checkpoint. */
+export function readTrainerState(checkpoint: string): TrainerState {
+  const path = join(checkpoint, STATE_FILE);
+  if (!existsSync(checkpoint) || !statSync(checkpoint).isDirectory()) {
+    throw new EmbedlabError(`checkpoint ${checkpoint} does not exist`);
+  }
+  if (!existsSync(path)) throw new EmbedlabError(`${checkpoint} is not an embedlab checkpoint: ${STATE_FILE} is missing`);
+  let state: TrainerState;
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8')) as TrainerState;
+  } catch (error) {
+    throw new EmbedlabError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (state?.format !== 'embedlab.trainer_state' || !Number.isInteger(state.globalStep)) {
+    throw new EmbedlabError(`${path} is not an embedlab trainer state`);
+  }
+  return state;
+}
+
+/**
+ * Checks that a checkpoint was written for this model (same trainable weight
+ * names and shapes). Nothing is read into the model when this fails.
+ */
+export function checkFingerprint(checkpoint: string, state: TrainerState, model: SentenceEmbedder): void {
+  const mine = new Map(modelFingerprint(model).map(([n, s]) => [n, s.join(',')]));
+  const theirs = new Map(state.modelFingerprint.map(([n, s]) => [n, s.join(',')]));
+  const problems: string[] = [];
+  for (const [name, shape] of theirs) {
+    if (!mine.has(name)) problems.push(`it has weight "${name}" [${shape}], the model does not`);
+    else if (mine.get(name) !== shape) problems.push(`weight "${name}" is [${shape}] there, [${mine.get(name)}] in the model`);
+  }
+  for (const [name, shape] of mine) if (!theirs.has(name)) problems.push(`the model has weight "${name}" [${shape}], the checkpoint does not`);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; … (${problems.length} differences)` : '');
+    throw new EmbedlabError(`checkpoint ${checkpoint} was written for a different model: ${shown}`);
+  }
+}
+
+/** Loads the checkpoint's weights into the model and its moments into the optimizer. */
+export function restoreCheckpoint(checkpoint: string, model: SentenceEmbedder, optimizer?: AdamW): void {
+  const weights = existsSync(join(checkpoint, WEIGHTS_FILE)) ? readSafetensors(join(checkpoint, WEIGHTS_FILE)) : loadModelWeights(checkpoint);
+  const named = model.namedWeights();
+  for (const [name, shape] of modelFingerprint(model)) {
+    const stored = weights.get(name);
+    if (!stored || stored.shape.join(',') !== shape.join(',')) {
+      throw new EmbedlabError(`checkpoint ${checkpoint} has no weight "${name}" of shape [${shape}]`);
+    }
+  }
+  for (const [name] of modelFingerprint(model)) {
+    const stored = weights.get(name)!;
+    tf.tidy(() => named.get(name)!.assign(tf.tensor(stored.data, stored.shape)));
+  }
+  if (optimizer) {
+    const file = SafetensorsFile.open(join(checkpoint, OPTIMIZER_FILE));
+    try {
+      const state: AdamWState = { step: Number(file.metadata.step ?? 0), expAvg: new Map(), expAvgSq: new Map() };
+      for (const key of file.names()) {
+        const [kind, ...rest] = key.split('.');
+        const target = kind === 'exp_avg' ? state.expAvg : kind === 'exp_avg_sq' ? state.expAvgSq : undefined;
+        target?.set(rest.join('.'), file.read(key));
+      }
+      optimizer.importState(state);
+    } finally {
+      file.close();
+    }
+  }
+}
+
+/**
+ * Deletes the oldest checkpoints so at most `limit` remain — never the best
+ * one and never the newest (so a limit of 1 may keep 2, as the HF Trainer does).
+ */
+export async function pruneCheckpoints(outputDir: string, limit: number, keep: (string | undefined)[]): Promise<void> {
+  const all = listCheckpoints(outputDir);
+  const newest = all[all.length - 1]?.path;
+  const protectedPaths = new Set([newest, ...keep].filter((p): p is string => p !== undefined));
+  let excess = all.length - Math.max(limit, protectedPaths.size);
+  for (const ref of all) {
+    if (excess <= 0) break;
+    if (protectedPaths.has(ref.path)) continue;
+    await rm(ref.path, { recursive: true, force: true });
+    excess -= 1;
+  }
+}
