@@ -17,3 +17,11 @@ export {
 export type { Loss, LossExtra, LossRequirements, MnrlOptions, CachedMnrlOptions, MatryoshkaOptions, CosentOptions, DistillKLOptions } from './losses';
 export { resolveModel, resolveDataset, hubCacheDir, MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './hub';
 export type { HubOptions, DownloadProgress } from './hub';
+export {
+  finetune, AdamW, learningRateAt, resolveWarmupSteps, SCHEDULERS, planEpoch, clipGradNorm, batchGradients,
+  listCheckpoints, readTrainerState, terminalProgress, formatProgress,
+} from './train';
+export type {
+  FinetuneOptions, FinetuneResult, ProgressInfo, StepRecord, EvalRecord, TrainingHistory, TrainerState,
+  AdamWOptions, SchedulerName, BatchSamplerName, TextBatch,
+} from './train';
