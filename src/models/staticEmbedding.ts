@@ -83,6 +83,8 @@ export class StaticEmbedding implements InputModule {
   forward(batch: TokenBatch, _training: boolean): tf.Tensor2D {
     const { batchSize: b, seqLength: len } = batch;
     const dim = this.outputDimension;
+    // a batch of empty texts has no tokens; wasm's sum over an empty axis is not zero-filled
+    if (len === 0) return tf.zeros([b, dim]);
     return tf.tidy(() => {
       const rows = embeddingLookup(this.embedding as tf.Tensor as tf.Tensor2D, tf.tensor1d(batch.inputIds, 'int32'));
       const mask = tf.tensor3d(Float32Array.from(batch.attentionMask), [b, len, 1]);
