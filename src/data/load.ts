@@ -1,0 +1,142 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, relative } from 'node:path';
+import * as aq from 'arquero';
+import { resolveDataset } from '../hub';
+import type { HubOptions } from '../hub/options';
+import { EmbedlabError } from '../util/errors';
+import { readCsv } from './csv';
+import { readJsonRecords } from './json';
+import { readJsonLines } from './jsonLines';
+import { readParquet } from './parquet';
+import type { DataRecord } from './records';
+
+export type DataFormat = 'json' | 'jsonl' | 'csv' | 'tsv' | 'parquet';
+
+const EXTENSIONS: Record<string, DataFormat> = {
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.parquet': 'parquet',
+};
+
+export interface LoadOptions {
+  /** Read files as this format whatever their extension. */
+  format?: DataFormat;
+  /**
+   * For a folder or a hub dataset: the split to load, matched against file
+   * paths (`train` matches `data/train-00000-of-00001.parquet`, `train.jsonl`).
+   * Default: `train` files when there are any, else every data file.
+   */
+  split?: string;
+  /** CSV columns that must be present. */
+  requiredColumns?: string[];
+  /** Hub options (revision, cache folder, endpoint, token, offline) for dataset ids. */
+  hub?: HubOptions;
+}
+
+/** Rows of one or more data files, with where they came from. */
+export interface LoadedRecords {
+  records: DataRecord[];
+  /** The files read, in order. */
+  files: string[];
+}
+
+/** Reads one data file by extension (or `format`). */
+export async function readDataFile(path: string, options: Pick<LoadOptions, 'format' | 'requiredColumns'> = {}): Promise<DataRecord[]> {
+  const format = options.format ?? EXTENSIONS[extname(path).toLowerCase()];
+  switch (format) {
+    case 'json':
+      return readJsonRecords(path);
+    case 'jsonl':
+      return readJsonLines(path);
+    case 'csv':
+      return readCsv(path, { requiredColumns: options.requiredColumns });
+    case 'tsv':
+      return readCsv(path, { delimiter: '\t', requiredColumns: options.requiredColumns });
+    case 'parquet':
+      return readParquet(path);
+    default:
+      throw new EmbedlabError(
+        `${path}: unknown data file type "${extname(path)}"; use ${Object.keys(EXTENSIONS).join(', ')} or pass format`,
+      );
+  }
+}
+
+function dataFilesIn(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (EXTENSIONS[extname(entry.name).toLowerCase()]) out.push(path);
+    }
+  };
+  walk(folder);
+  return out;
+}
+
+function pickSplit(folder: string, files: string[], split: string | undefined): string[] {
+  const matches = (name: string) =>
+    files.filter((f) => relative(folder, f).split(/[\\/]/).some((part) => new RegExp(`(^|[-_.])${name}([-_.]|$)`).test(part)));
+  if (split) {
+    const chosen = matches(split);
+    if (!chosen.length) {
+      throw new EmbedlabError(`no "${split}" split in ${folder}; data files: ${files.map((f) => relative(folder, f)).join(', ')}`);
+    }
+    return chosen;
+  }
+  const train = matches('train');
+  return train.length ? train : files;
+}
+
+/**
+ * Loads the rows of a data file, a folder of data files, or a Hugging Face
+ * dataset repo (downloaded into the hub cache through `resolveDataset`, with
+ * the same cache and `HF_*` environment rules as models).
+ *
+ * @example
+ * const { records } = await loadRecords('philschmid/finanical-rag-embedding-dataset');
+ * const { records: local } = await loadRecords('data/train.jsonl');
+ */
+export async function loadRecords(pathOrId: string, options: LoadOptions = {}): Promise<LoadedRecords> {
+  let files: string[];
+  if (existsSync(pathOrId) && statSync(pathOrId).isFile()) {
+    files = [pathOrId];
+  } else {
+    const folder = await resolveDataset(pathOrId, options.hub);
+    const all = dataFilesIn(folder);
+    if (!all.length) throw new EmbedlabError(`no data files (${Object.keys(EXTENSIONS).join(', ')}) in ${folder}`);
+    files = pickSplit(folder, all, options.split);
+  }
+  const records: DataRecord[] = [];
+  for (const file of files) {
+    for (const record of await readDataFile(file, options)) records.push(record);
+  }
+  return { records, files };
+}
+
+/**
+ * {@link loadRecords} as an arquero table (columns in first-seen order).
+ *
+ * @example
+ * const table = await loadTable('train.csv');
+ * table.select('question', 'context').print();
+ */
+export async function loadTable(pathOrId: string, options: LoadOptions = {}): Promise<aq.ColumnTable> {
+  return recordsToTable((await loadRecords(pathOrId, options)).records);
+}
+
+/** Rows → arquero table; a column missing from some rows is `undefined` there. */
+export function recordsToTable(records: readonly DataRecord[]): aq.ColumnTable {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    for (const key of Object.keys(record)) if (!seen.has(key)) (seen.add(key), names.push(key));
+  }
+  const columns: Record<string, unknown[]> = {};
+  for (const name of names) columns[name] = records.map((r) => r[name]);
+  return aq.table(columns);
+}

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fs';
+import type { TrainingRow } from './types';
+
+export interface SaveRowsOptions {
+  /** `jsonl` (default; one record per line, what Hugging Face `to_json` writes) or `json` (one array). */
+  format?: 'jsonl' | 'json';
+  /**
+   * Record layout: `sentence-transformers` (default: anchor, positive,
+   * negative_1..n, score, id) or `flag-embedding` (query, pos, neg, pos_scores,
+   * neg_scores, id).
+   */
+  layout?: 'sentence-transformers' | 'flag-embedding';
+}
+
+function toRecord(row: TrainingRow, layout: SaveRowsOptions['layout']): Record<string, unknown> {
+  if (layout === 'flag-embedding') {
+    const out: Record<string, unknown> = { query: row.anchor, pos: [row.positive], neg: row.negatives };
+    if (row.teacherScores) {
+      out['pos_scores'] = row.teacherScores.slice(0, 1);
+      out['neg_scores'] = row.teacherScores.slice(1);
+    }
+    if (row.id !== undefined) out['id'] = row.id;
+    return out;
+  }
+  const out: Record<string, unknown> = { anchor: row.anchor, positive: row.positive };
+  row.negatives.forEach((negative, i) => (out[`negative_${i + 1}`] = negative));
+  if (row.score !== undefined) out['score'] = row.score;
+  if (row.id !== undefined) out['id'] = row.id;
+  return out;
+}
+
+/**
+ * Writes training rows atomically (temp file + rename), so a crash never
+ * leaves half a file. `loadRecords` + `toTrainingRows` read them back.
+ *
+ * @example
+ * await saveTrainingRows('train_dataset.json', train); // JSON Lines, like `dataset.to_json(...)`
+ */
+export async function saveTrainingRows(path: string, rows: readonly TrainingRow[], options: SaveRowsOptions = {}): Promise<void> {
+  const records = rows.map((row) => toRecord(row, options.layout));
+  const body =
+    options.format === 'json' ? JSON.stringify(records, null, 1) + '\n' : records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  await writeFileAtomic(path, body);
+}
+
+/**
+ * Saves a split as `train_dataset.json` and `test_dataset.json` in `dir`, as
+ * the financial-RAG workflow does. Returns the two paths.
+ */
+export async function saveTrainTest(
+  dir: string,
+  split: { train: readonly TrainingRow[]; test: readonly TrainingRow[] },
+  options: SaveRowsOptions = {},
+): Promise<{ train: string; test: string }> {
+  const paths = { train: join(dir, 'train_dataset.json'), test: join(dir, 'test_dataset.json') };
+  await saveTrainingRows(paths.train, split.train, options);
+  await saveTrainingRows(paths.test, split.test, options);
+  return paths;
+}
