@@ -18,6 +18,8 @@ export interface ToyOptions {
   hidden?: number;
   dimension?: number;
   seed?: number;
+  /** Dropout rate on the hidden layer in training mode (default 0); masks come from a seedable generator. */
+  dropout?: number;
 }
 
 export class ToyEmbedder implements SentenceEmbedder {
@@ -26,11 +28,14 @@ export class ToyEmbedder implements SentenceEmbedder {
   readonly vocab: number;
   readonly hidden: number;
   private readonly weights = new Map<string, tf.Variable>();
+  private readonly dropout: number;
+  private dropoutRandom = new Random(0);
 
   constructor(options: ToyOptions = {}) {
     this.vocab = options.vocab ?? 512;
     this.hidden = options.hidden ?? 32;
     this.dimension = options.dimension ?? 16;
+    this.dropout = options.dropout ?? 0;
     const rng = new Random(options.seed ?? 1);
     const init = (shape: number[], scale: number) =>
       tf.tidy(() => tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape)));
@@ -58,7 +63,15 @@ export class ToyEmbedder implements SentenceEmbedder {
     return { inputIds, attentionMask, tokenTypeIds: new Int32Array(texts.length * seqLength), batchSize: texts.length, seqLength };
   }
 
-  forward(batch: TokenBatch): tf.Tensor2D {
+  seedDropout(seed: number): void {
+    this.dropoutRandom = new Random(seed);
+  }
+
+  forward(batch: TokenBatch, options: { training?: boolean } = {}): tf.Tensor2D {
+    const mask =
+      options.training && this.dropout > 0
+        ? Float32Array.from({ length: batch.batchSize * this.hidden }, () => (this.dropoutRandom.next() < this.dropout ? 0 : 1 / (1 - this.dropout)))
+        : undefined;
     const bag = new Float32Array(batch.batchSize * this.vocab);
     for (let i = 0; i < batch.batchSize; i++) {
       let count = 0;
@@ -71,7 +84,8 @@ export class ToyEmbedder implements SentenceEmbedder {
     return tf.tidy(() => {
       const w = (n: string) => this.weights.get(n)!;
       const pooled = tf.matMul(tf.tensor2d(bag, [batch.batchSize, this.vocab]), w('embeddings.word_embeddings.weight'));
-      const scaled = tf.tanh(tf.mul(pooled, w('LayerNorm.weight')));
+      let scaled = tf.tanh(tf.mul(pooled, w('LayerNorm.weight')));
+      if (mask) scaled = tf.mul(scaled, tf.tensor2d(mask, [batch.batchSize, this.hidden]));
       return tf.add(tf.matMul(scaled, tf.transpose(w('dense.weight'))), w('dense.bias')) as tf.Tensor2D;
     });
   }

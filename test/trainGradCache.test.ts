@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { cachedMnrl, matryoshka, mnrl, type Loss } from '../src/losses';
-import { batchGradients } from '../src/train/gradients';
+import { batchGradients, dropoutSeedFor } from '../src/train/gradients';
 import { makeBatch } from '../src/train/rows';
 import { ToyEmbedder, toyRows } from './finetuneFixtures';
 
@@ -71,5 +71,38 @@ test('CachedMNRL: peak tensor memory stays flat as the batch grows (fixed mini-b
   // cached: only the B×d embeddings, their gradients and per-row bookkeeping grow (≪ one activation row each)
   assert.ok(cachedLarge - cachedSmall < 224 * perRow * 0.1, `GradCache stays flat: ${cachedSmall} → ${cachedLarge} bytes`);
   assert.ok(cachedLarge < plainLarge / 2, `GradCache peak ${cachedLarge} well below plain ${plainLarge}`);
+  model.dispose();
+});
+
+test('GradCache with dropout: both passes use the same masks, so the gradient is exact for those masks', async () => {
+  await initBackend();
+  const model = new ToyEmbedder({ seed: 6, dropout: 0.3 });
+  const rows = toyRows(20, 8);
+  const loss = cachedMnrl({ miniBatchSize: 6 });
+  const batch = makeBatch(rows, rows.map((_, i) => i), 0, loss.requires);
+  const seed = 12345;
+  const { loss: value, grads } = await batchGradients(model, loss, batch, { dropoutSeed: seed });
+  // reference: one taped pass over the same chunks with the same per-chunk seeds
+  const trainable = [...model.namedWeights()];
+  const reference = tf.variableGrads(() => {
+    const embeddings = batch.columns.map((texts, c) => {
+      const parts: tf.Tensor2D[] = [];
+      for (let k = 0, s = 0; s < texts.length; k++, s += 6) {
+        model.seedDropout(dropoutSeedFor(seed, c, k));
+        parts.push(model.forward(model.tokenize(texts.slice(s, s + 6)), { training: true }));
+      }
+      return tf.concat(parts, 0) as tf.Tensor2D;
+    });
+    return mnrl().compute(embeddings);
+  }, trainable.map(([, v]) => v));
+  const refValue = reference.value.dataSync()[0]!;
+  assert.ok(Math.abs(value - refValue) < 1e-5 * refValue, `loss ${value} vs ${refValue}`);
+  const refGrads = new Map(trainable.map(([n, v]) => [n, Array.from(reference.grads[v.name]!.dataSync())]));
+  assertGradsEqual(new Map([...grads].map(([n, g]) => [n, Array.from(g.dataSync())])), refGrads, 'dropout');
+  // without seeding, the second pass draws other masks and the gradient differs
+  const unseeded = await batchGradients(model, loss, batch);
+  const differs = [...unseeded.grads].some(([n, g]) => Array.from(g.dataSync()).some((x, i) => Math.abs(x - refGrads.get(n)![i]!) > 1e-3));
+  assert.ok(differs, 'the test would notice mismatched masks');
+  tf.dispose([...grads.values(), ...unseeded.grads.values(), reference.value, ...Object.values(reference.grads)]);
   model.dispose();
 });

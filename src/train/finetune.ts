@@ -135,8 +135,12 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
         try {
           for (let k = 0; k < group.length; k++) {
             const batch = makeBatch(rows, group[k]!, plan.negatives, loss.requires);
-            const random = new Random(mixSeed(plan.seed, globalStep, k));
-            const result = await batchGradients(model, loss, batch, { scale: 1 / group.length, random });
+            const stepSeed = mixSeed(plan.seed, globalStep, k);
+            const result = await batchGradients(model, loss, batch, {
+              scale: 1 / group.length,
+              random: new Random(stepSeed),
+              dropoutSeed: stepSeed,
+            });
             grads = addInto(grads, result.grads);
             if (!Number.isFinite(result.loss)) {
               throw nonFinite(`the loss is ${result.loss}`, globalStep + 1, epoch, b + k, lr, lastCheckpoint);

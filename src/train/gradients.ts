@@ -20,6 +20,30 @@ export interface BatchGradientOptions {
   random?: Random;
   /** Forward in training mode (dropout on); default true. */
   training?: boolean;
+  /**
+   * Seeds the model's dropout masks (when the model offers `seedDropout`), per
+   * column and mini-batch: GradCache's two passes then see the same masks
+   * (as sentence-transformers' RandContext) and a resumed run replays them.
+   */
+  dropoutSeed?: number;
+}
+
+/** Models whose dropout masks can be seeded (e.g. the BERT SentenceTransformer). */
+interface SeedableDropout {
+  seedDropout(seed: number): void;
+}
+
+/** The dropout seed for `column`, mini-batch `chunk` of a batch seeded with `seed`. */
+export function dropoutSeedFor(seed: number, column: number, chunk: number): number {
+  let h = Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) ^ Math.imul(column + 1, 0x165667b1) ^ Math.imul(chunk + 1, 0x9e3779b1);
+  h ^= h >>> 13;
+  return Math.imul(h, 0x85ebca6b) >>> 0;
+}
+
+function seedDropout(model: SentenceEmbedder, seed: number | undefined, column: number, chunk: number): void {
+  const seedable = model as Partial<SeedableDropout>;
+  if (seed === undefined || typeof seedable.seedDropout !== 'function') return;
+  seedable.seedDropout(dropoutSeedFor(seed, column, chunk));
 }
 
 /**
@@ -67,9 +91,12 @@ async function readScalar(t: tf.Tensor): Promise<number> {
 
 /** Forward every column with gradients, loss, backward: memory grows with the batch. */
 async function direct(model: SentenceEmbedder, loss: Loss, batch: TextBatch, trainable: Trainable, options: BatchGradientOptions) {
-  const { scale = 1, random, training = true } = options;
+  const { scale = 1, random, training = true, dropoutSeed } = options;
   const { value, grads } = tf.variableGrads(() => {
-    const embeddings = batch.columns.map((texts) => model.forward(model.tokenize(texts), { training }));
+    const embeddings = batch.columns.map((texts, c) => {
+      seedDropout(model, dropoutSeed, c, 0);
+      return model.forward(model.tokenize(texts), { training });
+    });
     const { labels, teacherScores } = lossInputs(batch);
     const out = loss.compute(embeddings, labels, { teacherScores, random });
     return scale === 1 ? out : tf.mul(out, scale);
@@ -91,15 +118,23 @@ async function gradCache(
   miniBatchSize: number,
   options: BatchGradientOptions,
 ) {
-  const { scale = 1, random, training = true } = options;
+  const { scale = 1, random, training = true, dropoutSeed } = options;
   const rows = batch.columns[0]!.length;
   const starts: number[] = [];
   for (let s = 0; s < rows; s += miniBatchSize) starts.push(s);
   const chunk = (texts: string[], s: number) => texts.slice(s, s + miniBatchSize);
 
   // (1) embeddings without gradients (no tape is recorded outside variableGrads)
-  const cached = batch.columns.map((texts) =>
-    tf.tidy(() => tf.concat(starts.map((s) => model.forward(model.tokenize(chunk(texts, s)), { training })), 0)),
+  const cached = batch.columns.map((texts, c) =>
+    tf.tidy(() =>
+      tf.concat(
+        starts.map((s, k) => {
+          seedDropout(model, dropoutSeed, c, k);
+          return model.forward(model.tokenize(chunk(texts, s)), { training });
+        }),
+        0,
+      ),
+    ),
   );
 
   // (2) the loss and its gradient w.r.t. the cached embeddings
@@ -117,9 +152,10 @@ async function gradCache(
   const total = new Map<string, tf.Tensor>();
   try {
     for (let c = 0; c < batch.columns.length; c++) {
-      for (const s of starts) {
+      for (const [k, s] of starts.entries()) {
         const texts = chunk(batch.columns[c]!, s);
         const g = tf.slice(embeddingGrads[c]!, [s, 0], [texts.length, -1]);
+        seedDropout(model, dropoutSeed, c, k); // the same masks as in stage 1
         const { value: surrogate, grads } = tf.variableGrads(
           () => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)),
           trainable.map(([, v]) => v),
