@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { resolveModel, resolveDataset } from '../src/hub';
+import { resolveModel, resolveDataset, type DownloadProgress } from '../src/hub';
 import { EmbedlabError } from '../src/util/errors';
 
 // A local HTTP server speaking the parts of the Hugging Face Hub API that a
@@ -284,8 +284,14 @@ test('hub: downloads a model into the huggingface_hub cache layout, byte for byt
   const repo = hub.add({ kind: 'model', id: MODEL_ID, commit: commitOf('model-1'), files: modelFiles });
   const cacheDir = freshDir('cache');
   try {
-    const folder = await resolveModel(MODEL_ID, { endpoint: hub.endpoint, cacheDir });
+    const progress: DownloadProgress[] = [];
+    const folder = await resolveModel(MODEL_ID, { endpoint: hub.endpoint, cacheDir, onProgress: (p) => progress.push(p) });
     const storage = join(cacheDir, 'models--embedlab-test--bert-forward');
+    // progress reports reach each file's full size
+    const weights = progress.filter((p) => p.file === 'model.safetensors');
+    assert.equal(weights.at(-1)?.loaded, 8135952);
+    assert.ok(weights.every((p) => p.total === 8135952 && p.repo === MODEL_ID));
+    assert.deepEqual([...new Set(progress.map((p) => p.file))].sort(), NEEDED);
     assert.equal(folder, join(storage, 'snapshots', repo.commit));
     assert.equal(readFileSync(join(storage, 'refs', 'main'), 'utf8'), repo.commit);
 
@@ -478,11 +484,10 @@ test('hub: file names or ids that would escape the cache folder are refused befo
     assert.ok(!existsSync(join(tempRoot, 'escape.json')) && !existsSync(join(tempRoot, 'escape-abs.jsonl')));
     assert.equal(hub.requests().filter((r) => r.url.includes('/resolve/')).length, 0, 'nothing was downloaded');
     assert.deepEqual(walk(cacheDir), [], 'nothing was written');
-    // a revision that is a path is refused as well
-    await assert.rejects(
-      resolveModel(MODEL_ID, { endpoint: hub.endpoint, cacheDir, offline: true, revision: '../../x' }),
-      /refusing revision/,
-    );
+    // a revision that is a path is refused as well, online or offline
+    for (const offline of [true, false]) {
+      await assert.rejects(resolveModel(MODEL_ID, { endpoint: hub.endpoint, cacheDir, offline, revision: '../../x' }), /refusing revision/);
+    }
   } finally {
     await hub.stop();
   }

@@ -23,6 +23,7 @@ const PARALLEL_DOWNLOADS = 4;
  */
 export async function downloadSnapshot(repo: HubRepo, options: HubOptions = {}): Promise<string> {
   const settings = hubSettings(options);
+  assertSafeRelativePath(settings.revision, 'revision');
   const cache = new RepoCache(join(settings.cacheDir, repoFolderName(repo)));
   const warn = options.onWarning ?? ((message: string) => process.stderr.write(`embedlab: ${message}\n`));
   const label = `${repo.kind} "${repo.id}" (revision ${settings.revision})`;
