@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
 import { registerFastKernels } from './kernels';
+import { startWasmBackend, wasmStartInfo } from './kernels/wasmThreads';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -116,13 +117,14 @@ async function tryStart(choice: BackendChoice): Promise<string | undefined> {
         return undefined;
       }
       case 'wasm': {
-        require(PACKAGES.wasm);
-        return (await tf.setBackend('wasm')) ? undefined : 'the wasm backend did not initialise';
+        // threaded SIMD build when cores allow (EMBEDLAB_WASM_THREADS), else single-threaded
+        return (await startWasmBackend()).ok ? undefined : 'the wasm backend did not initialise';
       }
       case 'cpu':
         return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
     }
   } catch (error) {
+    if (error instanceof EmbedlabError) throw error; // e.g. a bad EMBEDLAB_WASM_THREADS
     return explainLoadFailure(error);
   }
 }
@@ -145,11 +147,17 @@ function gpuVisible(): boolean {
   }
 }
 
+function wasmLabel(): string {
+  const start = wasmStartInfo();
+  if (start && start.threads > 1) return `wasm (XNNPACK, SIMD, ${start.threads} threads)`;
+  return `wasm (XNNPACK, SIMD, single thread${start?.singleThreadReason ? `: ${start.singleThreadReason}` : ''})`;
+}
+
 function describe(info: BackendInfo): string {
   const label: Record<BackendChoice, string> = {
     gpu: 'tfjs-node-gpu (CUDA)',
     node: 'tfjs-node (native CPU)',
-    wasm: 'wasm (XNNPACK, single thread)',
+    wasm: wasmLabel(),
     cpu: 'cpu (pure JavaScript, slow)',
   };
   const why = info.forced
