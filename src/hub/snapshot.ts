@@ -20,6 +20,13 @@ const PARALLEL_DOWNLOADS = 4;
  * the repo, download what is missing, record `refs/<revision>`. Offline, or
  * when the hub cannot be reached: use the cached snapshot, or fail naming the
  * cache folder.
+ *
+ * Built on @huggingface/hub's `modelInfo`/`datasetInfo`, `listFiles` and
+ * `downloadFile`. Its `snapshotDownload` is not used because it fetches every
+ * file of the repo (pickles and ONNX included), and its
+ * `downloadFileToCacheDir` files a branch download under the commit that last
+ * touched each file rather than the branch head, leaves `.incomplete` blobs
+ * behind on failure and checks no checksum.
  */
 export async function downloadSnapshot(repo: HubRepo, options: HubOptions = {}): Promise<string> {
   const settings = hubSettings(options);
