@@ -12,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
 import { trackCells } from './cellTracking';
+import { patchKernelInfo } from './kernelInfo';
+import { honourStopOnError } from './stopOnError';
 
 /** The embedlab package root (this file is `<root>/dist/kernel/launch.js`). */
 export const PACKAGE_ROOT = join(__dirname, '..', '..');
@@ -33,15 +35,18 @@ function main(): void {
   }
   const tslab = tslabDir();
   const fromTslab = createRequire(join(tslab, 'dist', 'converter.js'));
-  const { name } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string };
-  const ts = fromTslab('@tslab/typescript-for-tslab') as { sys: TypeScriptSystem };
-  linkPackageForNotebook({ name, target: PACKAGE_ROOT, fromDir: process.cwd(), tsSys: ts.sys });
-  trackCells(fromTslab('./jupyter.js') as Record<string, unknown>);
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const { version } = JSON.parse(readFileSync(join(tslab, 'package.json'), 'utf8')) as { version: string };
+  const ts = fromTslab('@tslab/typescript-for-tslab') as { sys: TypeScriptSystem; version: string };
+  linkPackageForNotebook({ name: pkg.name, target: PACKAGE_ROOT, fromDir: process.cwd(), tsSys: ts.sys });
+  const jupyter = fromTslab('./jupyter.js') as Record<string, unknown>;
+  trackCells(jupyter);
+  honourStopOnError(jupyter, fromTslab('./util.js') as Record<string, unknown>);
+  patchKernelInfo(jupyter, { typescriptVersion: ts.version, embedlabVersion: pkg.version, tslabVersion: version });
 
   const tslabMain = fromTslab('./main.js') as {
     startKernel(options: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }): void;
   };
-  const { version } = JSON.parse(readFileSync(join(tslab, 'package.json'), 'utf8')) as { version: string };
   // enableFindLocal: false — run this package's tslab, not one found above the notebook.
   tslabMain.startKernel({
     configPath: values['config-path'],

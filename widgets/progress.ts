@@ -1,0 +1,181 @@
+/**
+ * Progress bars for encoding and training: live in a notebook cell, a single
+ * line in a terminal. Both take the callbacks embedlab reports progress with.
+ */
+import { escapeHtml } from './html';
+import {
+  ProgressTracker,
+  progressDetails,
+  progressLine,
+  type ProgressCallback,
+  type ProgressSnapshot,
+  type TrainingProgress,
+} from './progressState';
+import { inTslab, LiveDisplay } from './tslabBridge';
+
+/** A progress callback that can also be closed. */
+export interface ProgressBar extends ProgressCallback {
+  readonly label: string;
+  /** The latest numbers. */
+  readonly snapshot: ProgressSnapshot;
+  /** Shows the final state (100%, elapsed time). */
+  finish(note?: string): void;
+  /** Shows that the work stopped with an error. */
+  fail(error?: unknown): void;
+}
+
+export interface ProgressOptions {
+  /** What the `(done, total)` form counts, e.g. "texts" (default "items"). */
+  unit?: string;
+  /** Least time between two redraws (default 150 ms notebook, 100 ms terminal); the last report always draws. */
+  minIntervalMs?: number;
+}
+
+export interface TerminalProgressOptions extends ProgressOptions {
+  /** Where to write (default process.stderr). */
+  stream?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** Without a TTY, print a line each time progress crosses a multiple of this (default 10 %). */
+  everyPercent?: number;
+}
+
+function makeBar(
+  label: string,
+  options: ProgressOptions,
+  minIntervalMs: number,
+  draw: (snapshot: ProgressSnapshot, final: boolean) => void,
+): ProgressBar {
+  const tracker = new ProgressTracker(label, { unit: options.unit });
+  let lastDraw = -Infinity;
+  let closed = false;
+  const report = ((first: TrainingProgress | number, total?: number) => {
+    if (closed) return;
+    const snapshot = tracker.update(first, total);
+    const now = performance.now();
+    const complete = snapshot.total > 0 && snapshot.done >= snapshot.total;
+    if (complete || now - lastDraw >= minIntervalMs) {
+      lastDraw = now;
+      draw(snapshot, false);
+    }
+  }) as ProgressBar;
+  Object.defineProperties(report, {
+    label: { value: label },
+    snapshot: { get: () => tracker.current },
+    finish: {
+      value: (note?: string) => {
+        if (closed) return;
+        closed = true;
+        draw(tracker.end('finished', note), true);
+      },
+    },
+    fail: {
+      value: (error?: unknown) => {
+        if (closed) return;
+        closed = true;
+        const message = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
+        draw(tracker.end('failed', message), true);
+      },
+    },
+  });
+  return report;
+}
+
+function barHtml(s: ProgressSnapshot): string {
+  const percent = Math.floor(s.fraction * 100);
+  const color = s.status === 'failed' ? '#d1242f' : s.status === 'finished' ? '#1a7f37' : '#2f6fbf';
+  return (
+    `<div class="embedlab-progress" data-status="${s.status}" data-done="${s.done}" data-total="${s.total}" ` +
+    `style="font:13px/1.4 system-ui,sans-serif;margin:4px 0">` +
+    `<div style="display:flex;align-items:center;gap:10px">` +
+    `<b style="min-width:7em">${escapeHtml(s.label)}</b>` +
+    `<div style="flex:0 0 260px;height:12px;background:#eaeef2;border-radius:6px;overflow:hidden">` +
+    `<div style="width:${(s.fraction * 100).toFixed(1)}%;height:100%;background:${color}"></div></div>` +
+    `<span style="min-width:3em;text-align:right">${percent}%</span></div>` +
+    `<div style="color:#57606a;font-family:ui-monospace,monospace;font-size:12px">${escapeHtml(progressDetails(s))}</div>` +
+    `</div>`
+  );
+}
+
+/**
+ * A progress bar in the running notebook cell, redrawn in place
+ * (`update_display_data`). It appears at once, in the cell that creates it;
+ * await the work in that cell so the cell stays busy until it ends.
+ *
+ * @example
+ * const bar = notebookProgress('Encoding', { unit: 'texts' });
+ * const embeddings = await model.encode(texts, { onProgress: bar });
+ * bar.finish();
+ */
+export function notebookProgress(label: string, options: ProgressOptions = {}): ProgressBar {
+  const display = new LiveDisplay();
+  const draw = (s: ProgressSnapshot) => display.show({ 'text/html': barHtml(s), 'text/plain': progressLine(s) });
+  const bar = makeBar(label, options, options.minIntervalMs ?? 150, draw);
+  draw(bar.snapshot);
+  return bar;
+}
+
+/**
+ * A one-line progress bar on stderr, rewritten with `\r` on a terminal; when
+ * stderr is not a terminal (CI logs, pipes) it prints a line every
+ * `everyPercent` instead.
+ *
+ * @example
+ * const bar = terminalProgress('Fine-tuning');
+ * await finetune({ ..., onProgress: bar });
+ * bar.finish();
+ */
+export function terminalProgress(label: string, options: TerminalProgressOptions = {}): ProgressBar {
+  const stream = options.stream ?? process.stderr;
+  const every = options.everyPercent ?? 10;
+  let lastBucket = -1;
+  let lastLength = 0;
+  const draw = (s: ProgressSnapshot, final: boolean) => {
+    const line = progressLine(s);
+    if (stream.isTTY) {
+      const width = stream.columns ?? 120;
+      const text = line.length >= width ? line.slice(0, width - 1) : line;
+      stream.write(`\r${text}${' '.repeat(Math.max(0, lastLength - text.length))}${final ? '\n' : ''}`);
+      lastLength = text.length;
+      return;
+    }
+    const bucket = Math.floor((s.fraction * 100) / every);
+    if (final || bucket > lastBucket) {
+      lastBucket = bucket;
+      stream.write(`${line}\n`);
+    }
+  };
+  return makeBar(label, options, options.minIntervalMs ?? (stream.isTTY ? 100 : 0), draw);
+}
+
+/**
+ * A notebook bar inside tslab, else a terminal bar.
+ *
+ * @example
+ * const bar = progressBar('Encoding corpus', { unit: 'texts' });
+ */
+export function progressBar(label: string, options: TerminalProgressOptions = {}): ProgressBar {
+  return inTslab() ? notebookProgress(label, options) : terminalProgress(label, options);
+}
+
+/**
+ * Runs `work` with a progress bar and closes the bar when the work ends (or
+ * marks it failed). Await it in the cell that starts the work, so every
+ * update lands in that cell.
+ *
+ * @example
+ * const result = await withProgress('Fine-tuning', (onProgress) => finetune({ ...options, onProgress }));
+ */
+export async function withProgress<T>(
+  label: string,
+  work: (onProgress: ProgressBar) => Promise<T>,
+  options: TerminalProgressOptions = {},
+): Promise<T> {
+  const bar = progressBar(label, options);
+  try {
+    const result = await work(bar);
+    bar.finish();
+    return result;
+  } catch (error) {
+    bar.fail(error);
+    throw error;
+  }
+}
