@@ -49,7 +49,7 @@ export function readQrels(path: string): Qrels {
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     const fields = line.split('\t');
-    if (i === 0 && !/^-?\d+(\.\d+)?$/.test((fields[2] ?? '').trim())) return; // header
+    if (i === 0 && !/^-?\d+(\.\d+)?$/.test((fields[2] ?? '').trim()) && /id/i.test(fields[0] ?? '')) return; // header
     if (fields.length < 3) throw new EmbedlabError(`${path} line ${i + 1}: expected query-id<TAB>corpus-id<TAB>score`);
     add(`line ${i + 1}`, fields[0]!.trim(), fields[1]!.trim(), fields[2]!.trim());
   });

@@ -10,7 +10,7 @@ interface DanfoFrame {
   column(name: string): { values: unknown[] };
 }
 
-let loader: () => DanfoModule = () => {
+const requireDanfo = (): DanfoModule => {
   try {
     return require('danfojs-node') as DanfoModule;
   } catch (error) {
@@ -22,8 +22,13 @@ let loader: () => DanfoModule = () => {
   }
 };
 
-/** Replaces how danfojs-node is loaded (for environments that bundle it differently). */
-export function setDanfoLoader(load: () => DanfoModule): void {
+let loader = requireDanfo;
+
+/**
+ * Replaces how danfojs-node is loaded (for environments that bundle it
+ * differently); no argument restores `require('danfojs-node')`.
+ */
+export function setDanfoLoader(load: () => DanfoModule = requireDanfo): void {
   loader = load;
 }
 
