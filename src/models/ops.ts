@@ -69,11 +69,15 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boole
  * `UnsortedSegmentSum`, which the wasm backend lacks.
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const lookup = tf.customGrad((...inputs) => {
-    const t = inputs[0] as tf.Tensor2D;
-    const value = tf.gather(t, ids) as tf.Tensor2D;
-    const gradFunc = (dy: tf.Tensor2D) => tf.scatterND(tf.expandDims(ids, 1), dy, t.shape);
+  const lookup = tf.customGrad((...args) => {
+    const [t, indices, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([indices]); // kept alive for the backward pass (the forward's tidy would dispose it)
+    const value = tf.gather(t, indices) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const kept = saved[0] as tf.Tensor1D;
+      return [tf.scatterND(tf.expandDims(kept, 1), dy, t.shape), tf.zerosLike(kept)];
+    };
     return { value, gradFunc };
   });
-  return lookup(table);
+  return lookup(table, ids);
 }
