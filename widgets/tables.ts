@@ -5,7 +5,7 @@ import { displayBundle, type MimeBundle } from './tslabBridge';
 
 /** Anything {@link tableHtml} can show. */
 export type TableLike =
-  | { columnNames(): string[]; numRows(): number; objects(options?: { limit?: number }): Record<string, unknown>[] }
+  | { columnNames(): string[]; numRows(): number; objects(options?: { limit?: number }): object[] }
   | { columns: string[]; values: unknown[][]; shape?: number[] }
   | Record<string, unknown>[];
 
@@ -30,7 +30,8 @@ function toRows(table: TableLike, limit: number): Rows {
   }
   if ('columnNames' in table && typeof table.columnNames === 'function') {
     const columns = table.columnNames();
-    const rows = table.objects({ limit }).map((row) => columns.map((c) => row[c]));
+    const objects = table.objects({ limit }) as Record<string, unknown>[];
+    const rows = objects.map((row) => columns.map((c) => row[c]));
     return { columns, rows, total: table.numRows() };
   }
   if ('columns' in table && Array.isArray(table.columns) && Array.isArray(table.values)) {
