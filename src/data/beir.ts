@@ -56,7 +56,13 @@ export function readQrels(path: string): Qrels {
   return qrels;
 }
 
-function readTexts(path: string, what: string, includeTitle: boolean): Promise<Map<string, string>> {
+/**
+ * Reads a BEIR `corpus.jsonl` / `queries.jsonl` (or any data file with `_id`
+ * or `id` and `text`, optionally `title`) as id → text, in file order.
+ */
+export function readBeirTexts(path: string, options: { includeTitle?: boolean; what?: string } = {}): Promise<Map<string, string>> {
+  const what = options.what ?? 'record';
+  const includeTitle = options.includeTitle ?? true;
   return readDataFile(path).then((records: DataRecord[]) => {
     const out = new Map<string, string>();
     records.forEach((r, i) => {
@@ -66,6 +72,7 @@ function readTexts(path: string, what: string, includeTitle: boolean): Promise<M
       }
       const body = typeof r['text'] === 'string' ? r['text'] : '';
       const title = includeTitle && typeof r['title'] === 'string' ? r['title'] : '';
+      if (out.has(String(id))) throw new EmbedlabError(`${path} row ${i + 1}: ${what} id "${String(id)}" repeats`);
       out.set(String(id), title ? `${title} ${body}`.trim() : body);
     });
     return out;
@@ -157,8 +164,8 @@ export async function loadBeir(
   for (const [what, path] of Object.entries(files)) {
     if (!existsSync(path)) throw new EmbedlabError(`BEIR ${what} file ${path} does not exist`);
   }
-  const corpus = await readTexts(files.corpus, 'document', options.includeTitle ?? true);
-  const queries = await readTexts(files.queries, 'query', false);
+  const corpus = await readBeirTexts(files.corpus, { what: 'document', includeTitle: options.includeTitle });
+  const queries = await readBeirTexts(files.queries, { what: 'query', includeTitle: false });
   return buildIRSetFromQrels(queries, corpus, readQrels(files.qrels), { source: files.qrels, onWarning: options.onWarning });
 }
 
