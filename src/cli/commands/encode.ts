@@ -1,0 +1,173 @@
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../backend';
+import { readJsonLines, readText } from '../../data/jsonLines';
+import { loadModel } from '../../models/loadModel';
+import { EmbedlabError, where } from '../../util/errors';
+import { writeFileAtomic } from '../../util/fs';
+import type { Matrix } from '../../util/matrix';
+import { writeNpy } from '../../util/npy';
+import type { Command } from '../command';
+
+const HELP = `usage: embedlab encode --model <dir|hub-id> --input <texts.txt|rows.jsonl> --output <out.npy|out.jsonl>
+                       [--field text] [--id-field id] [--truncate-dim N] [--batch-size N]
+                       [--prompt-name NAME | --prompt TEXT] [--max-seq-length N]
+
+Embeds every text of the input with a sentence-transformers model and writes
+the embeddings in input order.
+
+Input:
+  .txt     one text per line (a blank line is an empty text)
+  .jsonl   one JSON object per line; the text is in --field (default "text"),
+           the id in --id-field (default "id", optional — but all rows or none)
+
+Output:
+  .npy     float32 matrix [texts, dim]; when rows carry ids, <out>.ids beside
+           it holds one id per line (row i ↔ line i)
+  .jsonl   one {"id"?, "embedding": [...]} object per text
+
+Options:
+  --truncate-dim N    Matryoshka: keep the first N dimensions, then re-normalise
+                      (when the model normalises)
+  --batch-size N      texts per forward pass (default 32)
+  --prompt-name NAME  a prompt from the model's config_sentence_transformers.json
+  --prompt TEXT       a literal prompt prepended to every text
+  --max-seq-length N  truncate texts to N tokens (default: the model's)
+
+Progress goes to stderr. EMBEDLAB_BACKEND picks the TensorFlow.js backend.`;
+
+interface InputRows {
+  texts: string[];
+  ids: string[] | undefined;
+}
+
+export const command: Command = {
+  summary: 'embed texts from a .txt/.jsonl file into .npy (+ .ids) or .jsonl',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        input: { type: 'string' },
+        output: { type: 'string' },
+        field: { type: 'string', default: 'text' },
+        'id-field': { type: 'string', default: 'id' },
+        'truncate-dim': { type: 'string' },
+        'batch-size': { type: 'string', default: '32' },
+        'prompt-name': { type: 'string' },
+        prompt: { type: 'string' },
+        'max-seq-length': { type: 'string' },
+      },
+    });
+    for (const name of ['model', 'input', 'output'] as const) {
+      if (!values[name]) throw new EmbedlabError(`--${name} is required\n\n${HELP}`);
+    }
+    const output = values.output!;
+    const outputKind = extname(output).toLowerCase();
+    if (outputKind !== '.npy' && outputKind !== '.jsonl') {
+      throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
+    }
+    const batchSize = positiveInt(values['batch-size']!, '--batch-size');
+    const truncateDim = values['truncate-dim'] !== undefined ? positiveInt(values['truncate-dim'], '--truncate-dim') : undefined;
+    const maxSeqLength = values['max-seq-length'] !== undefined ? positiveInt(values['max-seq-length'], '--max-seq-length') : undefined;
+    if (values.prompt !== undefined && values['prompt-name'] !== undefined) {
+      throw new EmbedlabError('use --prompt or --prompt-name, not both');
+    }
+
+    const rows = readInput(values.input!, values.field!, values['id-field']!);
+    const backend = await initBackend();
+    process.stderr.write(`${backend.summary}\n`);
+    const model = await loadModel(values.model!, maxSeqLength !== undefined ? { maxSeqLength } : {});
+    try {
+      if (truncateDim !== undefined && truncateDim > model.dimension) {
+        throw new EmbedlabError(`--truncate-dim ${truncateDim} is larger than the model's dimension ${model.dimension}`);
+      }
+      const progress = progressPrinter(rows.texts.length);
+      const embeddings = await model.encode(rows.texts, {
+        batchSize,
+        ...(truncateDim !== undefined && { truncateDim }),
+        ...(values.prompt !== undefined && { prompt: values.prompt }),
+        ...(values['prompt-name'] !== undefined && { promptName: values['prompt-name'] }),
+        onProgress: progress,
+      });
+      const written = await writeOutput(output, outputKind, embeddings, rows.ids);
+      console.log(`wrote ${embeddings.rows}×${embeddings.cols} float32 embeddings to ${written.join(' and ')}`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new EmbedlabError(`${flag} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+/** Texts (and ids, when the rows have them) from a .txt or .jsonl file. */
+function readInput(path: string, field: string, idField: string): InputRows {
+  const kind = extname(path).toLowerCase();
+  if (kind === '.txt') {
+    const lines = readText(path).replace(/^\uFEFF/, '').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return { texts: lines.map((line) => line.replace(/\r$/, '')), ids: undefined };
+  }
+  if (kind !== '.jsonl') throw new EmbedlabError(`--input ${path}: use a .txt (one text per line) or .jsonl file`);
+  const records = readJsonLines(path);
+  const texts: string[] = [];
+  const ids: string[] = [];
+  const withIds = records.length > 0 && idField in records[0]!;
+  records.forEach((record, i) => {
+    const text = record[field];
+    if (typeof text !== 'string') {
+      throw new EmbedlabError(`${where(path, i + 1, field)}: expected a string, got ${text === undefined ? 'nothing' : JSON.stringify(text)}`);
+    }
+    texts.push(text);
+    const id = record[idField];
+    if (withIds !== (id !== undefined)) {
+      const why = withIds ? 'missing, but row 1 has an id' : 'present, but row 1 has no id';
+      throw new EmbedlabError(`${where(path, i + 1, idField)}: ${why}; give ids on all rows or none`);
+    }
+    if (id !== undefined) {
+      if (typeof id !== 'string' && typeof id !== 'number') throw new EmbedlabError(`${where(path, i + 1, idField)}: expected a string or number id`);
+      if (/[\r\n]/.test(String(id))) throw new EmbedlabError(`${where(path, i + 1, idField)}: an id cannot contain a line break`);
+      ids.push(String(id));
+    }
+  });
+  return { texts, ids: withIds ? ids : undefined };
+}
+
+async function writeOutput(path: string, kind: string, embeddings: Matrix, ids: string[] | undefined): Promise<string[]> {
+  if (kind === '.npy') {
+    writeNpy(path, embeddings);
+    if (!ids) return [path];
+    const idsPath = path.replace(/\.npy$/i, '') + '.ids';
+    await writeFileAtomic(idsPath, ids.map((id) => id + '\n').join(''));
+    return [path, idsPath];
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < embeddings.rows; i++) {
+    const embedding = Array.from(embeddings.row(i));
+    lines.push(JSON.stringify(ids ? { id: ids[i], embedding } : { embedding }));
+  }
+  await writeFileAtomic(path, lines.map((line) => line + '\n').join(''));
+  return [path];
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a line per ~10% otherwise. */
+function progressPrinter(total: number): (done: number, total: number) => void {
+  const started = Date.now();
+  let lastReported = -1;
+  return (done) => {
+    const percent = total ? Math.floor((done / total) * 100) : 100;
+    const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+    const line = `encoding ${done}/${total} texts (${percent}%), ${rate.toFixed(1)} texts/s`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+    } else if (Math.floor(percent / 10) > lastReported || done === total) {
+      lastReported = Math.floor(percent / 10);
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
