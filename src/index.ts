@@ -26,3 +26,15 @@ export type {
   FinetuneOptions, FinetuneResult, ProgressInfo, StepRecord, EvalRecord, TrainingHistory, TrainerState,
   AdamWOptions, SchedulerName, BatchSamplerName, TextBatch,
 } from './train';
+export {
+  loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, BertTransformer, BertEncoder,
+  createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
+  SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+} from './models';
+export type {
+  LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
+  BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
+} from './models';
+export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
+export type { TokenBatch, TextTokenizerOptions } from './tokenizer';
+export { readNpy, writeNpy, encodeNpy, decodeNpy } from './util/npy';
