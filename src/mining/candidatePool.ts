@@ -1,0 +1,19 @@
+import { EmbedlabError } from '../util/errors';
+import { parseJsonLines, readText } from '../data/jsonLines';
+
+/**
+ * Reads a FlagEmbedding candidate pool: JSON Lines of `{"text": "..."}`.
+ * A line without a text is an error naming the file and line.
+ */
+export function readCandidatePool(path: string): string[] {
+  const lines = readText(path).split('\n');
+  const records = parseJsonLines(lines.join('\n'), path);
+  // map record index back to its line for messages
+  const lineOf = lines.flatMap((l, i) => (l.trim() ? [i + 1] : []));
+  return records.map((r, i) => {
+    if (typeof r['text'] !== 'string') {
+      throw new EmbedlabError(`${path} line ${lineOf[i]}: expected {"text": "..."}, got keys ${Object.keys(r).join(', ') || '(none)'}`);
+    }
+    return r['text'];
+  });
+}

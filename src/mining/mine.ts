@@ -1,0 +1,198 @@
+/**
+ * Hard-negative mining in the manner of FlagEmbedding's `hn_mine`:
+ *
+ * 1. corpus = the candidate pool when given, else every positive and negative
+ *    text of the input (distinct, first-seen order);
+ * 2. embed corpus and queries (queries with the optional query prompt) and
+ *    retrieve the top `end` documents per query by cosine (inner product of
+ *    normalised embeddings; ties by corpus position);
+ * 3. keep ranks `ranked[start:end]` of `rangeForSampling` (0-based slice, so
+ *    "2-200" = ranks 3–200), drop the query's positives and the query text
+ *    itself (exact text, so duplicates of a positive are dropped too), and
+ *    draw `negativeNumber` of them with a seeded generator (kept in rank order);
+ * 4. when fewer remain, fill up with random corpus texts that are not
+ *    positives (as hn_mine does), unless `fillRandom` is false.
+ */
+import type { SentenceEmbedder } from '../models/types';
+import { inversePrefixNorms, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
+import { TopKCollector } from '../eval/topk';
+import { initBackend } from '../backend';
+import * as tf from '@tensorflow/tfjs';
+import { EmbedlabError } from '../util/errors';
+import { Matrix } from '../util/matrix';
+import { Random } from '../util/random';
+import { parseSamplingRange } from './range';
+
+/** One query to mine for. */
+export interface MiningQuery {
+  query: string;
+  positives: string[];
+  /** Existing negatives: part of the default corpus; replaced by the mined ones. */
+  negatives?: string[];
+}
+
+/** A query with its mined negatives. */
+export interface MinedQuery {
+  query: string;
+  positives: string[];
+  negatives: string[];
+  /** 1-based retrieval rank of each mined negative (0 for random fill-ups). */
+  ranks: number[];
+}
+
+export interface MineOptions {
+  /** Ranks to sample from, FlagEmbedding style (default "2-200"). */
+  rangeForSampling?: string | readonly [number, number];
+  /** Negatives per query (default 15). */
+  negativeNumber?: number;
+  /** Default 42. */
+  seed?: number;
+  /** Texts to mine from instead of the input's own positives and negatives. */
+  candidatePool?: readonly string[];
+  /** Fill up with random corpus texts when the range has too few (default true, as hn_mine). */
+  fillRandom?: boolean;
+  /** Prepended to queries when encoding (FlagEmbedding's query_instruction_for_retrieval). */
+  queryPrompt?: string;
+  /** Encoding batch size (default 32). */
+  batchSize?: number;
+  /** Documents encoded and scored at once (default 50,000). */
+  corpusChunkSize?: number;
+  engine?: 'auto' | ScoringEngine;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Precomputed embeddings instead of a model: row i of `corpusEmbeddings` embeds `corpus[i]`. */
+export interface PrecomputedMiningEmbeddings {
+  queryEmbeddings: Matrix;
+  corpusEmbeddings: Matrix;
+  corpus: readonly string[];
+}
+
+/** The distinct texts mining searches: the pool, or the input's positives and negatives. */
+export function miningCorpus(queries: readonly MiningQuery[], candidatePool?: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const add = (t: string) => void seen.add(t);
+  if (candidatePool) candidatePool.forEach(add);
+  else for (const q of queries) (q.positives.forEach(add), q.negatives?.forEach(add));
+  return [...seen];
+}
+
+/**
+ * Mines hard negatives for `queries` with a model or precomputed embeddings.
+ *
+ * @example
+ * const mined = await mineHardNegatives(
+ *   rows.map((r) => ({ query: r.anchor, positives: [r.positive] })),
+ *   { model },
+ *   { rangeForSampling: '2-200', negativeNumber: 15, seed: 42 },
+ * );
+ */
+export async function mineHardNegatives(
+  queries: readonly MiningQuery[],
+  source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
+  options: MineOptions = {},
+): Promise<MinedQuery[]> {
+  const [start, end] = parseSamplingRange(options.rangeForSampling ?? '2-200');
+  const negativeNumber = options.negativeNumber ?? 15;
+  if (!Number.isInteger(negativeNumber) || negativeNumber < 0) {
+    throw new EmbedlabError(`negativeNumber must be a non-negative integer, got ${negativeNumber}`);
+  }
+  const chunkSize = options.corpusChunkSize ?? 50_000;
+  let corpus: string[];
+  let queryEmbeddings: Matrix;
+  let chunks: AsyncIterable<{ offset: number; embeddings: Matrix }>;
+  if ('model' in source) {
+    corpus = miningCorpus(queries, options.candidatePool);
+    const { model } = source;
+    const batchSize = options.batchSize ?? 32;
+    const signal = options.signal;
+    queryEmbeddings = await model.encode(
+      queries.map((q) => q.query),
+      { batchSize, prompt: options.queryPrompt, signal },
+    );
+    chunks = (async function* () {
+      for (let s = 0; s < corpus.length; s += chunkSize) {
+        yield { offset: s, embeddings: await model.encode(corpus.slice(s, s + chunkSize), { batchSize, signal }) };
+      }
+    })();
+  } else {
+    corpus = [...source.corpus];
+    queryEmbeddings = source.queryEmbeddings;
+    if (queryEmbeddings.rows !== queries.length) {
+      throw new EmbedlabError(`query embeddings have ${queryEmbeddings.rows} rows for ${queries.length} queries`);
+    }
+    if (source.corpusEmbeddings.rows !== corpus.length) {
+      throw new EmbedlabError(`corpus embeddings have ${source.corpusEmbeddings.rows} rows for ${corpus.length} corpus texts`);
+    }
+    const m = source.corpusEmbeddings;
+    chunks = (async function* () {
+      for (let s = 0; s < m.rows; s += chunkSize) {
+        const e = Math.min(m.rows, s + chunkSize);
+        yield { offset: s, embeddings: new Matrix(m.data.subarray(s * m.cols, e * m.cols), e - s, m.cols) };
+      }
+    })();
+  }
+  if (!corpus.length) throw new EmbedlabError('the mining corpus is empty: no positives, negatives or candidate pool texts');
+
+  // retrieve the top `end` per query (cosine), ties by corpus position
+  const width = queryEmbeddings.cols;
+  const k = Math.min(end, corpus.length);
+  const tieRank = Int32Array.from({ length: corpus.length }, (_, i) => i);
+  const collector = new TopKCollector(queries.length, k, tieRank);
+  let engine = options.engine ?? 'auto';
+  if (engine !== 'js') {
+    await initBackend();
+    if (engine === 'auto') engine = tf.getBackend() === 'cpu' ? 'js' : 'tf';
+  }
+  const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
+  const queryScales = inversePrefixNorms(queryEmbeddings, [width]);
+  let done = 0;
+  for await (const { offset, embeddings } of chunks) {
+    options.signal?.throwIfAborted();
+    if (embeddings.cols !== width) throw new EmbedlabError(`corpus embeddings have width ${embeddings.cols}, queries ${width}`);
+    await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, [collector], {
+      dims: [width],
+      similarity: 'cosine',
+      engine: engine as ScoringEngine,
+      queryChunkSize: 1024,
+      stats,
+    });
+    done += embeddings.rows;
+    options.onProgress?.(done, corpus.length);
+  }
+
+  const random = new Random(options.seed ?? 42);
+  return queries.map((q, i) => {
+    const positives = new Set(q.positives);
+    const allowed = (text: string) => !positives.has(text) && text !== q.query;
+    const ranked = collector.sorted(i).docs;
+    const candidates = ranked
+      .map((doc, r) => ({ doc, rank: r + 1 }))
+      .slice(start, end)
+      .filter(({ doc }) => allowed(corpus[doc]!));
+    const picked = sample(candidates, negativeNumber, random).sort((a, b) => a.rank - b.rank);
+    const negatives = picked.map((p) => corpus[p.doc]!);
+    const ranks = picked.map((p) => p.rank);
+    if (negatives.length < negativeNumber && (options.fillRandom ?? true)) {
+      const taken = new Set(negatives);
+      const rest = corpus.filter((t) => allowed(t) && !taken.has(t));
+      for (const text of sample(rest, negativeNumber - negatives.length, random)) {
+        negatives.push(text);
+        ranks.push(0);
+      }
+    }
+    return { query: q.query, positives: [...q.positives], negatives, ranks };
+  });
+}
+
+/** `count` items drawn without replacement (all of them when there are fewer). */
+function sample<T>(items: readonly T[], count: number, random: Random): T[] {
+  if (items.length <= count) return [...items];
+  const pool = [...items];
+  for (let i = 0; i < count; i++) {
+    const j = i + random.int(pool.length - i);
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, count);
+}
