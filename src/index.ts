@@ -38,3 +38,6 @@ export type {
 export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
 export type { TokenBatch, TextTokenizerOptions } from './tokenizer';
 export { readNpy, writeNpy, encodeNpy, decodeNpy } from './util/npy';
+export * from './data';
+export * from './eval';
+export * from './mining';
