@@ -16,7 +16,7 @@ export function comparisonSummary(result: ComparisonResult): string {
 export function comparisonReport(result: ComparisonResult): Report {
   const { model, dataset, settings, backend, timings } = result;
   const intro = [
-    `Model: ${model.source} (embedding dimension ${model.dimension}, max ${model.maxSeqLength} tokens).`,
+    `Model: ${model.source} (embedding dimension ${model.dimension}${Number.isFinite(model.maxSeqLength) ? `, max ${model.maxSeqLength} tokens` : ''}).`,
     `Data: ${dataset.source} — ${dataset.rows} pairs` +
       (dataset.emptyRowsSkipped.length ? ` (rows ${dataset.emptyRowsSkipped.join(', ')} skipped: empty text)` : '') +
       `; ${dataset.train} for training, ${dataset.test} test queries against ${dataset.corpus} distinct documents.`,
