@@ -64,6 +64,9 @@ test('comparisonTable: a plotly table with formatted columns and a text form', (
   assert.deepEqual(trace!.cells.values[3], ['+7.42%', '+8.25%', '+9.01%', '+13.14%', '+22.52%']);
   assert.deepEqual(trace!.cells.values[4], ['100.0%', '100.2%', '99.8%', '99.2%', '95.6%']);
   assert.match(chart.toText(), /^ 64 +0\.6440 +0\.7890 +\+22\.52% +95\.6%$/m);
+  const labelled = comparisonTable(baseline, tuned, { labels: { baseline: 'without', finetuned: 'with negatives' } });
+  assert.equal(labelled.title, 'Without vs with negatives ndcg@10 by embedding dimension');
+  assert.match(labelled.toText(), /^dim  without ndcg@10  with negatives ndcg@10/);
   assert.equal(inspect(chart), 'Chart "Baseline vs fine-tuned ndcg@10 by embedding dimension" (call .show() to draw it, .saveHtml(path) to save it)');
 });
 

@@ -94,10 +94,16 @@ function dimLabel(dim: number | undefined): string {
   return dim === undefined ? 'full' : String(dim);
 }
 
+/** Column names for the two sides of a comparison (default "baseline" and "fine-tuned"). */
+export interface ComparisonLabels {
+  baseline?: string;
+  finetuned?: string;
+}
+
 /** The comparison as a fixed-width text table. */
-export function comparisonText(rows: ComparisonRow[], metric = 'ndcg@10'): string {
+export function comparisonText(rows: ComparisonRow[], metric = 'ndcg@10', labels: ComparisonLabels = {}): string {
   return textTable(
-    ['dim', `baseline ${metric}`, `fine-tuned ${metric}`, 'change', 'kept vs full dim'],
+    ['dim', `${labels.baseline ?? 'baseline'} ${metric}`, `${labels.finetuned ?? 'fine-tuned'} ${metric}`, 'change', 'kept vs full dim'],
     rows.map((r) => [
       dimLabel(r.dim),
       formatNumber(r.baseline),
@@ -114,13 +120,16 @@ export function comparisonText(rows: ComparisonRow[], metric = 'ndcg@10'): strin
  *
  * @example
  * comparisonTable(baselineResult, finetunedResult).show();
+ * comparisonTable(without, withNegatives, { labels: { baseline: 'without', finetuned: 'with negatives' } }).show();
  */
 export function comparisonTable(
   baseline: MetricsInput,
   finetuned: MetricsInput,
-  options: { metric?: string; title?: string } = {},
+  options: { metric?: string; title?: string; labels?: ComparisonLabels } = {},
 ): Chart {
   const metric = options.metric ?? 'ndcg@10';
+  const before = options.labels?.baseline ?? 'baseline';
+  const after = options.labels?.finetuned ?? 'fine-tuned';
   const rows = compareMetrics(baseline, finetuned, metric);
   const changeColors = rows.map((r) =>
     r.changePercent === undefined ? '#ffffff' : r.changePercent >= 0 ? '#e6f4ea' : '#fce8e6',
@@ -132,7 +141,7 @@ export function comparisonTable(
         {
           type: 'table',
           header: {
-            values: ['dimension', `baseline ${metric}`, `fine-tuned ${metric}`, 'change', 'kept vs full dim'],
+            values: ['dimension', `${before} ${metric}`, `${after} ${metric}`, 'change', 'kept vs full dim'],
             align: 'center',
             fill: { color: '#1f3b73' },
             font: { color: '#ffffff', size: 13 },
@@ -153,7 +162,10 @@ export function comparisonTable(
       ],
       layout: { height: 90 + 28 * rows.length, margin: { l: 10, r: 10, t: 50, b: 10 } },
     },
-    { title: options.title ?? `Baseline vs fine-tuned ${metric} by embedding dimension`, text: comparisonText(rows, metric) },
+    {
+      title: options.title ?? `${before[0]!.toUpperCase()}${before.slice(1)} vs ${after} ${metric} by embedding dimension`,
+      text: comparisonText(rows, metric, options.labels),
+    },
   );
 }
 

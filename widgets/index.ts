@@ -14,6 +14,7 @@ export {
   comparisonText,
   metricByDimension,
   metricByDimensionChart,
+  type ComparisonLabels,
   type ComparisonRow,
   type MetricsInput,
 } from './comparison';
