@@ -102,6 +102,17 @@ function makeOffer(
   };
 }
 
+/**
+ * A dot product below this cannot score ≥ `limit` for any document scale in
+ * [minScale, maxScale] (scores are dot · scale · documentScale, all scales > 0),
+ * lowered by a relative 1e-6 so float32 rounding never drops a contender.
+ */
+function dotBound(limit: number, scale: number, minScale: number, maxScale: number): number {
+  if (limit === -Infinity) return -Infinity;
+  const bound = limit / (scale * (limit > 0 ? maxScale : minScale));
+  return bound - Math.abs(bound) * 1e-6;
+}
+
 function scoreChunkJs(queries: Matrix, chunk: Matrix, dims: number[], offer: Offer): void {
   const q = queries.data;
   const c = chunk.data;
@@ -193,16 +204,27 @@ async function scoreChunkTf(
           const collector = collectors[s]!;
           const queryScale = queryScales?.[s];
           const chunkScale = chunkScales?.[s];
+          let minChunkScale = 1;
+          let maxChunkScale = 1;
+          if (chunkScale) {
+            minChunkScale = Infinity;
+            maxChunkScale = 0;
+            for (const c of chunkScale) (minChunkScale = Math.min(minChunkScale, c)), (maxChunkScale = Math.max(maxChunkScale, c));
+          }
           for (let i = 0; i < nq; i++) {
             const row = i * nc;
             const list = q0 + i;
             const scale = queryScale ? queryScale[list]! : 1;
             let limit = collector.threshold(list);
+            let dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
             for (let j = 0; j < nc; j++) {
-              const value = chunkScale ? Math.fround(dots[row + j]! * scale * chunkScale[j]!) : dots[row + j]!;
-              if (value < limit) continue; // cannot enter the top k
+              const dot = dots[row + j]!;
+              if (dot < dotLimit) continue; // no document scale can lift it into the top k
+              const value = chunkScale ? Math.fround(dot * scale * chunkScale[j]!) : dot;
+              if (value < limit) continue;
               collector.offer(list, value, offset + j);
               limit = collector.threshold(list);
+              dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
             }
           }
         }
