@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../util/random';
 
-/** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]`. */
+/** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, weight), bias);
+  return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
 }
 
 /** LayerNorm over the last axis: `(x − mean) / sqrt(var + eps) · γ + β` (biased variance, as torch). */
@@ -72,7 +72,8 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   const lookup = tf.customGrad((...args) => {
     const [t, indices, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([indices]); // kept alive for the backward pass (the forward's tidy would dispose it)
-    const value = tf.gather(t, indices) as tf.Tensor2D;
+    // same values either way; wasm's GatherV2 copies element by element (~10× slower than GatherNd's row copies)
+    const value = (tf.getBackend() === 'wasm' ? tf.gatherND(t, tf.expandDims(indices, 1)) : tf.gather(t, indices)) as tf.Tensor2D;
     const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const kept = saved[0] as tf.Tensor1D;
       return [tf.scatterND(tf.expandDims(kept, 1), dy, t.shape), tf.zerosLike(kept)];
