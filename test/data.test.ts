@@ -92,6 +92,11 @@ test('financial IR set: 6,757 distinct contexts in all 7,000 rows, 6,755 after s
     }
   }
   assert.equal(distinct(records as { context?: unknown }[]), 6757);
+  // 9 question/context pairs repeat exactly; de-duplication drops them and keeps the first of each
+  const { rows: unique, dropped } = dedupeRows(skipped);
+  assert.equal(unique.length, 6989);
+  const pairKey = (r: TrainingRow) => `${r.anchor}\u0000${r.positive}`;
+  for (const i of dropped) assert.ok(skipped.slice(0, i).some((r) => pairKey(r) === pairKey(skipped[i]!)));
 });
 
 test('buildIRSet: identical texts merged to the first id; without merging every row is a document', () => {

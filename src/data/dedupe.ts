@@ -13,7 +13,7 @@ export interface DedupeOptions {
  * the 0-based indices of the dropped ones.
  *
  * @example
- * const { rows: unique, dropped } = dedupeRows(rows); // financial data: 7,000 → 6,991 distinct pairs
+ * const { rows: unique, dropped } = dedupeRows(rows); // financial data: 6,998 rows → 6,989 distinct pairs
  */
 export function dedupeRows(rows: readonly TrainingRow[], options: DedupeOptions = {}): { rows: TrainingRow[]; dropped: number[] } {
   const by = options.by ?? 'pair';
