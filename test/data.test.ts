@@ -18,6 +18,7 @@ import {
   readCsv,
   readQrels,
   irSetToTrainingRows,
+  irSetFromObjects,
   saveTrainTest,
   saveTrainingRows,
   setDanfoLoader,
@@ -113,6 +114,8 @@ test('buildIRSet: identical texts merged to the first id; without merging every 
   assert.equal(unmerged.corpus.size, 3);
   assert.deepEqual([...unmerged.relevantDocs.get('12')!], ['12']);
   assert.throws(() => buildIRSet(rows, [{ ...rows[0]! }]), isUserError(/repeats id "10"/));
+  const fromObjects = irSetFromObjects({ queries: { '12': 'a2' }, corpus: { '10': 'same', '11': 'other' }, relevantDocs: { '12': ['10'] } });
+  assert.deepEqual(fromObjects, irSet);
 });
 
 test('JSON Lines: a malformed line is an error naming the file and line', () => {

@@ -17,7 +17,7 @@ export {
 } from './normalize';
 export { trainTestSplit, type SplitOptions } from './split';
 export { dedupeRows, type DedupeOptions } from './dedupe';
-export { addIds, buildIRSet, type BuildIRSetOptions } from './irSet';
+export { addIds, buildIRSet, irSetFromObjects, type BuildIRSetOptions } from './irSet';
 export { saveTrainingRows, saveTrainTest, type SaveRowsOptions } from './save';
 export { loadBeir, readBeirTexts, readQrels, buildIRSetFromQrels, irSetToTrainingRows, type Qrels, type QrelsReport, type BeirFiles } from './beir';
 export { writeEmbeddings, readEmbeddings, idsPathFor } from './embeddings';

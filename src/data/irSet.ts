@@ -62,3 +62,26 @@ export function buildIRSet(train: readonly TrainingRow[], test: readonly Trainin
   });
   return { queries, corpus, relevantDocs };
 }
+
+/**
+ * An {@link IRSet} from plain objects, shaped like the dicts
+ * sentence-transformers' `InformationRetrievalEvaluator(queries, corpus, relevant_docs)` takes.
+ *
+ * @example
+ * const irSet = irSetFromObjects({
+ *   queries: { q1: 'What was revenue in 2023?' },
+ *   corpus: { d1: 'Revenue was $4.3B.', d2: 'The auditor is …' },
+ *   relevantDocs: { q1: ['d1'] },
+ * });
+ */
+export function irSetFromObjects(objects: {
+  queries: Record<string, string>;
+  corpus: Record<string, string>;
+  relevantDocs: Record<string, readonly string[] | ReadonlySet<string>>;
+}): IRSet {
+  return {
+    queries: new Map(Object.entries(objects.queries)),
+    corpus: new Map(Object.entries(objects.corpus)),
+    relevantDocs: new Map(Object.entries(objects.relevantDocs).map(([q, docs]) => [q, new Set(docs)])),
+  };
+}

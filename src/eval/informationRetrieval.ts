@@ -50,6 +50,9 @@ export interface InformationRetrievalOptions extends IRMetricConfig {
   /** Prompt prepended to queries / documents when encoding (e.g. "query: "). */
   queryPrompt?: string;
   corpusPrompt?: string;
+  /** Names of prompts in the model's `config_sentence_transformers.json` (e.g. "query"). */
+  queryPromptName?: string;
+  corpusPromptName?: string;
   /** Metric that {@link Evaluator.primaryMetric} names; default `ndcg@max` of the first dim. */
   primaryMetric?: string;
 }
@@ -330,18 +333,19 @@ export class InformationRetrievalEvaluator implements Evaluator {
     const batchSize = this.options.batchSize ?? 32;
     const queries = await model.encode(
       prepared.ids.map((id) => this.irSet.queries.get(id)!),
-      { batchSize, prompt: this.options.queryPrompt, signal: options.signal },
+      { batchSize, prompt: this.options.queryPrompt, promptName: this.options.queryPromptName, signal: options.signal },
     );
     options.onProgress?.(prepared.ids.length, total);
     const chunkSize = this.plan.corpusChunkSize;
     const { signal } = options;
     const prompt = this.options.corpusPrompt;
+    const promptName = this.options.corpusPromptName;
     // the corpus is encoded one chunk at a time, so memory does not grow with its size
     const corpus: CorpusChunks = (async function* () {
       for (let start = 0; start < corpusTexts.length; start += chunkSize) {
         signal?.throwIfAborted();
         const texts = corpusTexts.slice(start, start + chunkSize);
-        yield { offset: start, embeddings: await model.encode(texts, { batchSize, prompt, signal }) };
+        yield { offset: start, embeddings: await model.encode(texts, { batchSize, prompt, promptName, signal }) };
       }
     })();
     return retrieve(
