@@ -14,6 +14,7 @@ import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
 import { trackCells } from './cellTracking';
 import { patchKernelInfo } from './kernelInfo';
 import { honourStopOnError } from './stopOnError';
+import { rewriteShorthandProperties, type TypeScriptApi } from './shorthandProperties';
 
 /** The embedlab package root (this file is `<root>/dist/kernel/launch.js`). */
 export const PACKAGE_ROOT = join(__dirname, '..', '..');
@@ -37,9 +38,11 @@ function main(): void {
   const fromTslab = createRequire(join(tslab, 'dist', 'converter.js'));
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   const { version } = JSON.parse(readFileSync(join(tslab, 'package.json'), 'utf8')) as { version: string };
-  const ts = fromTslab('@tslab/typescript-for-tslab') as { sys: TypeScriptSystem; version: string };
+  const ts = fromTslab('@tslab/typescript-for-tslab') as TypeScriptApi & { sys: TypeScriptSystem; version: string };
   linkPackageForNotebook({ name: pkg.name, target: PACKAGE_ROOT, fromDir: process.cwd(), tsSys: ts.sys });
   const jupyter = fromTslab('./jupyter.js') as Record<string, unknown>;
+  // Innermost first: cell tracking and stop_on_error see the request as sent.
+  rewriteShorthandProperties(jupyter, ts);
   trackCells(jupyter);
   honourStopOnError(jupyter, fromTslab('./util.js') as Record<string, unknown>);
   patchKernelInfo(jupyter, { typescriptVersion: ts.version, embedlabVersion: pkg.version, tslabVersion: version });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildKernelSpec, launcherPath } from '../kernel/install';
 import { makeForwarder, findInstalledCopy } from '../kernel/moduleLink';
+import { expandShorthandProperties, type TypeScriptApi } from '../kernel/shorthandProperties';
 import {
   CHROMIUM,
   PYTHON,
@@ -44,6 +45,16 @@ test('module link: forwards only paths under the virtual package folder', () => 
   // the repo itself does not hold node_modules/embedlab, so notebooks in it get the link
   assert.equal(findInstalledCopy(join(REPO_ROOT, 'notebooks'), 'embedlab'), undefined);
   assert.equal(findInstalledCopy(REPO_ROOT, 'tslab'), join(REPO_ROOT, 'node_modules', 'tslab'));
+});
+
+test('shorthand properties are expanded, everything else is left alone', () => {
+  const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [join(REPO_ROOT, 'node_modules', 'tslab')] })) as TypeScriptApi;
+  const expand = (code: string) => expandShorthandProperties(ts, code);
+  assert.equal(expand('f(model, rows, { loss, lr: 2, evaluator })'), 'f(model, rows, { loss: loss, lr: 2, evaluator: evaluator })');
+  assert.equal(expand('({ c = 5 } = o)'), '({ c: c = 5 } = o)');
+  assert.equal(expand('const { a, b: [x] } = o; const s = `${ {a}.a }`;'), 'const { a, b: [x] } = o; const s = `${ {a: a}.a }`;');
+  assert.equal(expand('function g({ a }: { a: number }) { return { ...a }; }'), 'function g({ a }: { a: number }) { return { ...a }; }');
+  assert.equal(expand('const x = 1;'), 'const x = 1;');
 });
 
 let sandbox: JupyterSandbox;
@@ -107,7 +118,8 @@ await new Promise((r) => setTimeout(r, 20));
 console.log('row', Array.from(Matrix.fromRows([[3, 4]]).truncate(2).row(0)).map((x) => x.toFixed(1)).join(','));`,
   ),
   codeCell(`comparisonTable(base, tuned).show();`),
-  codeCell(`metricByDimensionChart({ baseline: base, 'fine-tuned': tuned }).show();`),
+  // shorthand properties naming earlier cells' variables (a tslab bug the kernel works around)
+  codeCell(`metricByDimensionChart({ baseline: base, 'fine-tuned': tuned }).show(); console.log(Object.keys({ base, tuned }).join('+'));`),
   codeCell(
     `const trained = await withProgress('Fine-tuning', async (onProgress) => {
   for (let step = 1; step <= 6; step++) {
@@ -146,6 +158,7 @@ test('notebook outside the repo: imports embedlab, top-level await, every cell r
   const statuses = notebook.cells.map((c) => c.metadata.embedlab_test?.status);
   assert.deepEqual(statuses, ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'error', 'ok', 'ok']);
   assert.equal(text(notebook.cells[0]!.outputs![0]!.text), 'row 0.6,0.8\n');
+  assert.equal(text(notebook.cells[2]!.outputs!.find((o) => o.output_type === 'stream')?.text), 'base+tuned\n');
 });
 
 test('charts: plotly.js embedded once, every chart offers plotly JSON and HTML', { skip: missing }, () => {
