@@ -87,10 +87,15 @@ export class SentenceTransformer implements SentenceEmbedder {
     return this.input.tokenizer;
   }
 
+  /** Tokenises as the model's input module does: special tokens, truncation to maxSeqLength, right padding. */
   tokenize(texts: string[]): TokenBatch {
     return this.input.tokenizer.encodeBatch(texts);
   }
 
+  /**
+   * Differentiable embeddings `[batch, dimension]`: input module → Pooling →
+   * Normalize. `training` turns on dropout. The caller disposes the result.
+   */
   forward(batch: TokenBatch, options: { training?: boolean } = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const out = this.input.forward(batch, options.training ?? false);
@@ -99,6 +104,11 @@ export class SentenceTransformer implements SentenceEmbedder {
     });
   }
 
+  /**
+   * Trainable weights under their Hugging Face names. BERT Linear weights are
+   * held transposed (`[in, out]`); `save` writes them back as `[out, in]`.
+   * The tanh pooler's weights are listed but unused by pooling (no gradient).
+   */
   namedWeights(): Map<string, tf.Variable> {
     return this.input.namedWeights();
   }
@@ -118,6 +128,21 @@ export class SentenceTransformer implements SentenceEmbedder {
     return prompt;
   }
 
+  /**
+   * Embeds `texts` in batches of `batchSize` (longest texts first, so batches
+   * pad little) and returns one float32 row per text, in input order.
+   * `truncateDim` keeps the first N dimensions and re-normalises them when
+   * `normalize` (default: whether the model has a Normalize module).
+   * `normalize: true` also normalises a model without a Normalize module;
+   * `normalize: false` cannot undo the module's normalisation of the full
+   * embedding. Progress is reported after every batch; `signal` stops between
+   * batches with an AbortError.
+   *
+   * @example
+   * const m = await model.encode(['first text', 'second text'], { batchSize: 64, truncateDim: 128 });
+   * m.rows; // 2
+   * m.cols; // 128
+   */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbedlabError(`batchSize must be a positive integer, got ${batchSize}`);
