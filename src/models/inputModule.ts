@@ -23,6 +23,8 @@ export interface InputModule {
   namedWeights(): Map<string, tf.Variable>;
   /** Writes the module's files into `dir`. */
   save(dir: string): Promise<void>;
+  /** Reseeds dropout masks (modules without dropout ignore it). */
+  seedDropout?(seed: number): void;
   /** A short description for the model card. */
   describe(): string;
   dispose(): void;

@@ -113,6 +113,11 @@ export class SentenceTransformer implements SentenceEmbedder {
     return this.input.namedWeights();
   }
 
+  /** Reseeds the dropout masks `forward(…, {training: true})` draws, for reproducible training. */
+  seedDropout(seed: number): void {
+    this.input.seedDropout?.(seed);
+  }
+
   /**
    * The prompt `encode` would prepend: `prompt`, else the named prompt, else
    * the model's default prompt, else none.

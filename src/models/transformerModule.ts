@@ -58,6 +58,10 @@ export class BertTransformer implements InputModule {
     return this.encoder.forward(batch, { training }).lastHiddenState;
   }
 
+  seedDropout(seed: number): void {
+    this.encoder.seedDropout(seed);
+  }
+
   namedWeights(): Map<string, tf.Variable> {
     return this.encoder.variables;
   }
