@@ -20,7 +20,7 @@ function assertGradsEqual(a: Map<string, number[]>, b: Map<string, number[]>, la
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${label}: same weights get gradients`);
   for (const [name, ga] of a) {
     const gb = b.get(name)!;
-    const scale = Math.max(...gb.map(Math.abs));
+    const scale = gb.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     assert.ok(scale > 0, `${label}: ${name} has a gradient`);
     ga.forEach((x, i) => assert.ok(Math.abs(x - gb[i]!) <= 1e-5 + 1e-4 * scale, `${label}: ${name}[${i}] ${x} vs ${gb[i]}`));
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SafetensorsFile, loadModelWeights, readSafetensors, writeSafetensors } from '../models/safetensors';
+import { SafetensorsFile, readSafetensors, writeSafetensors } from '../models/safetensors';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
@@ -11,7 +11,11 @@ import type { TrainerState } from './types';
 
 const STATE_FILE = 'trainer_state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
-/** Written only when the model's own files do not hold every trainable weight in float32 under its name. */
+/**
+ * The trainable weights exactly as the model holds them (by `namedWeights()`
+ * name). The model's own files are for loading elsewhere; their layout may
+ * differ (e.g. Linear weights stored [out, in] but held [in, out]).
+ */
 const WEIGHTS_FILE = 'trainer_weights.safetensors';
 const PREFIX = 'checkpoint-';
 
@@ -41,7 +45,8 @@ export function modelFingerprint(model: SentenceEmbedder): [string, number[]][] 
 
 /**
  * Writes `checkpoint-<step>/` in `outputDir`: the model (via `model.save`, so the
- * folder loads as a model), the AdamW moments (`optimizer.safetensors`:
+ * folder loads as a model), the trainable weights as held in memory
+ * (`trainer_weights.safetensors`, what resuming reads), the AdamW moments (`optimizer.safetensors`:
  * `exp_avg.<name>`, `exp_avg_sq.<name>`, and the step count in the metadata) and
  * `trainer_state.json`. It is built in a temporary folder and renamed into
  * place, so an interrupted save never leaves a half-written checkpoint.
@@ -57,7 +62,7 @@ export async function saveCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   try {
     await model.save(tmp);
-    if (!modelFilesHoldWeights(tmp, model)) await writeSafetensors(join(tmp, WEIGHTS_FILE), await hostWeights(model));
+    await writeSafetensors(join(tmp, WEIGHTS_FILE), await hostWeights(model));
     const opt = await optimizer.exportState();
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of opt.expAvg) tensors.set(`exp_avg.${name}`, t);
@@ -71,21 +76,6 @@ export async function saveCheckpoint(
     throw error;
   }
   return final;
-}
-
-/** Whether `dir/model.safetensors` holds every trainable weight as F32 under its name. */
-function modelFilesHoldWeights(dir: string, model: SentenceEmbedder): boolean {
-  const path = join(dir, 'model.safetensors');
-  if (!existsSync(path)) return false;
-  const file = SafetensorsFile.open(path);
-  try {
-    return modelFingerprint(model).every(([name, shape]) => {
-      const entry = file.tensors.get(name);
-      return entry !== undefined && entry.dtype === 'F32' && entry.shape.join(',') === shape.join(',');
-    });
-  } finally {
-    file.close();
-  }
 }
 
 async function hostWeights(model: SentenceEmbedder): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
@@ -136,7 +126,9 @@ export function checkFingerprint(checkpoint: string, state: TrainerState, model:
 
 /** Loads the checkpoint's weights into the model and its moments into the optimizer. */
 export function restoreCheckpoint(checkpoint: string, model: SentenceEmbedder, optimizer?: AdamW): void {
-  const weights = existsSync(join(checkpoint, WEIGHTS_FILE)) ? readSafetensors(join(checkpoint, WEIGHTS_FILE)) : loadModelWeights(checkpoint);
+  const path = join(checkpoint, WEIGHTS_FILE);
+  if (!existsSync(path)) throw new EmbedlabError(`${checkpoint} is not a complete checkpoint: ${WEIGHTS_FILE} is missing`);
+  const weights = readSafetensors(path);
   const named = model.namedWeights();
   for (const [name, shape] of modelFingerprint(model)) {
     const stored = weights.get(name);
