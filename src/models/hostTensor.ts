@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { HostTensor } from './safetensors/dtypes';
 
 /** `[rows, cols]` → `[cols, rows]` on the host (row-major). */
@@ -13,4 +14,9 @@ export function transposeHost({ shape, data }: HostTensor): HostTensor {
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** A trainable float32 variable holding `tensor` (tfjs gives it a unique name). */
+export function toVariable({ shape, data }: HostTensor): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), true));
 }

@@ -24,7 +24,7 @@ import { embeddingLookup } from './ops';
 import { loadModelWeights } from './safetensors/loadWeights';
 import { writeSafetensors } from './safetensors/write';
 import type { HostTensor } from './safetensors/dtypes';
-import { toVariable } from './bert/weights';
+import { toVariable } from './hostTensor';
 
 const WEIGHT = 'embedding.weight';
 

@@ -4,9 +4,9 @@
  * Files store Linear weights `[out, in]` (torch `nn.Linear`); in memory they
  * are held transposed, `[in, out]`, so the forward pass is a plain `x·W`.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../../util/errors';
-import { sameShape, transposeHost } from '../hostTensor';
+import { sameShape, toVariable, transposeHost } from '../hostTensor';
 import type { HostTensor } from '../safetensors/dtypes';
 import type { BertConfig } from './config';
 
@@ -82,10 +82,6 @@ export function bertVariables(config: BertConfig, tensors: Map<string, HostTenso
     return { spec, tensor };
   });
   return new Map(found.map(({ spec, tensor }) => [spec.name, toVariable(spec.linear ? transposeHost(tensor) : tensor)]));
-}
-
-export function toVariable({ shape, data }: HostTensor): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), true));
 }
 
 /** The weights as the file stores them (Linear `[out, in]`), for saving. */
