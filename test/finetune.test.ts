@@ -10,6 +10,10 @@ import type { Evaluator } from '../src/eval/types';
 import { matryoshka, mnrl, type Loss } from '../src/losses';
 import { finetune } from '../src/train/finetune';
 import { restoreCheckpoint } from '../src/train/checkpoint';
+import { AdamW } from '../src/train/optimizer';
+import { batchGradients } from '../src/train/gradients';
+import { makeBatch } from '../src/train/rows';
+import { planEpoch } from '../src/train/sampler';
 import { EmbedlabError } from '../src/util/errors';
 import { ToyEmbedder, toyRows } from './finetuneFixtures';
 
@@ -270,4 +274,32 @@ test('finetune: a NaN loss stops training with a clear message', async () => {
   );
   assert.equal(tf.memory().numTensors, before, 'no tensors leak when training stops');
   model.dispose();
+});
+
+test('finetune: gradient accumulation averages the batches\' gradients into one update (each batch keeps its own negatives)', async () => {
+  await initBackend();
+  const rows = toyRows(8, 12);
+  const trained = new ToyEmbedder({ seed: 21 });
+  const result = await finetune(trained, rows, {
+    epochs: 1, batchSize: 4, gradAccumSteps: 2, lr: 0.05, scheduler: 'constant', maxGradNorm: 0, seed: 3,
+  });
+  assert.equal(result.globalStep, 1);
+  // by hand: the same two batches, each loss over its own 4 rows, gradients averaged, one AdamW step
+  const manual = new ToyEmbedder({ seed: 21 });
+  const batches = planEpoch(rows.length, (i) => [rows[i]!.anchor, rows[i]!.positive], { batchSize: 4, seed: 3, epoch: 0, sampler: 'no-duplicates' });
+  assert.equal(batches.length, 2);
+  const loss = mnrl();
+  const parts: Awaited<ReturnType<typeof batchGradients>>[] = [];
+  for (const indices of batches) parts.push(await batchGradients(manual, loss, makeBatch(rows, indices, 0, loss.requires)));
+  const summed = new Map([...parts[0]!.grads].map(([n, g]) => [n, tf.div(tf.add(g, parts[1]!.grads.get(n)!), 2)]));
+  const opt = new AdamW(manual.namedWeights());
+  opt.step(summed, 0.05);
+  assert.ok(Math.abs(result.history.steps[0]!.loss - (parts[0]!.loss + parts[1]!.loss) / 2) < 1e-6);
+  const a = trained.snapshot();
+  const b = manual.snapshot();
+  for (const name of Object.keys(a)) a[name]!.forEach((x, i) => assert.ok(Math.abs(x - b[name]![i]!) < 1e-6, `${name}[${i}]`));
+  tf.dispose([...summed.values(), ...parts.flatMap((p) => [...p.grads.values()])]);
+  opt.dispose();
+  trained.dispose();
+  manual.dispose();
 });
