@@ -118,12 +118,13 @@ test('buildIRSet: identical texts merged to the first id; without merging every 
   assert.deepEqual(fromObjects, irSet);
 });
 
-test('JSON Lines: a malformed line is an error naming the file and line', () => {
+test('JSON Lines: a malformed line is an error naming the file and line', async () => {
   const dir = tmp();
   const path = join(dir, 'bad.jsonl');
   writeFileSync(path, '{"anchor":"a","positive":"b"}\n\n{"anchor":"c","positive":"d"}\n{"anchor": "e", positive: "f"}\n');
   assert.throws(() => parseJsonLines(readFileSync(path, 'utf8'), path), isUserError(new RegExp(`bad\\.jsonl line 4: not valid JSON`)));
   assert.throws(() => parseJsonLines('{"a":1}\n[1,2]\n', 'x.jsonl'), isUserError(/x\.jsonl line 2: expected a JSON object/));
+  await assert.rejects(loadRecords(join(dir, 'missing.jsonl')), isUserError(/data file .*missing\.jsonl does not exist/));
   return assert.rejects(loadRecords(path), isUserError(/bad\.jsonl line 4/));
 });
 

@@ -105,6 +105,8 @@ export async function loadRecords(pathOrId: string, options: LoadOptions = {}): 
   let files: string[];
   if (existsSync(pathOrId) && statSync(pathOrId).isFile()) {
     files = [pathOrId];
+  } else if (!existsSync(pathOrId) && EXTENSIONS[extname(pathOrId).toLowerCase()]) {
+    throw new EmbedlabError(`data file ${pathOrId} does not exist`);
   } else {
     const folder = await resolveDataset(pathOrId, options.hub);
     const all = dataFilesIn(folder);
