@@ -1,0 +1,143 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CHROMIUM,
+  REPO_ROOT,
+  countPlotlySvgs,
+  executeNotebook,
+  exportHtml,
+  installKernelSandbox,
+  jupyterMissing,
+  renderedDom,
+  screenshot,
+  text,
+  type Cell,
+  type ExecutedNotebook,
+  type JupyterSandbox,
+} from './notebooksHarness';
+
+/** What each tutorial must show: chart titles (plotly JSON outputs) and finished progress bars. */
+const EXPECTED: Record<string, { charts: RegExp[]; progress: string[]; errors: number }> = {
+  '01-finetune-matryoshka.ipynb': {
+    charts: [/^Baseline: ndcg@10 by embedding dimension$/, /^Training curves/, /^Baseline vs fine-tuned ndcg@10 by embedding dimension$/, /^ndcg@10 by embedding dimension: baseline vs fine-tuned$/],
+    progress: ['Baseline evaluation', 'Fine-tuning', 'Evaluating the fine-tuned model'],
+    errors: 1,
+  },
+  '02-hyperparameter-sweep.ipynb': {
+    charts: [/^Sweep: .*heatmap/, /^Sweep: all runs/],
+    progress: ['Sweep'],
+    errors: 0,
+  },
+  '03-hard-negatives.ipynb': {
+    charts: [/^Without vs with hard negatives/, /by embedding dimension: baseline, without and with hard negatives$/],
+    progress: ['Mining hard negatives', 'Fine-tuning without hard negatives', 'Fine-tuning with hard negatives'],
+    errors: 0,
+  },
+};
+
+const NOTEBOOK_DIR = join(REPO_ROOT, 'notebooks');
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+const missing = jupyterMissing();
+
+let sandbox: JupyterSandbox;
+let outDir: string;
+before(() => {
+  if (missing) return;
+  sandbox = installKernelSandbox('embedlab-notebooks');
+  outDir = mkdtempSync(join(tmpdir(), 'embedlab-notebooks-'));
+  // Notebooks write their models and reports here instead of beside the repo.
+  sandbox.env.EMBEDLAB_OUT = join(outDir, 'runs');
+  for (const name of ['EMBEDLAB_DATASET', 'EMBEDLAB_MODEL', 'EMBEDLAB_EPOCHS']) delete sandbox.env[name];
+});
+
+function cellText(cell: Cell): string {
+  return (cell.outputs ?? []).map((o) => text(o.text)).join('');
+}
+
+function chartTitles(cells: Cell[]): string[] {
+  return cells.flatMap((cell) =>
+    (cell.outputs ?? [])
+      .map((o) => o.data?.['application/vnd.plotly.v1+json'] as { layout?: { title?: { text?: string } } } | undefined)
+      .filter((figure) => figure !== undefined)
+      .map((figure) => figure.layout?.title?.text ?? ''),
+  );
+}
+
+function progressOutputs(cells: Cell[]): string[] {
+  return cells.flatMap((cell) =>
+    (cell.outputs ?? [])
+      .map((o) => String(o.data?.['text/html'] ?? ''))
+      .filter((html) => html.includes('class="embedlab-progress"')),
+  );
+}
+
+function checkExecuted(name: string, run: ExecutedNotebook): void {
+  const expected = EXPECTED[name]!;
+  assert.equal(run.status, 0, `${name} failed:\n${run.stderr}`);
+  const cells = run.notebook.cells;
+  assert.ok(cells.filter((c) => c.cell_type === 'markdown').length >= 6, 'tutorial text cells');
+  const code = cells.filter((c) => c.cell_type === 'code');
+  let errors = 0;
+  code.forEach((cell, i) => {
+    const status = cell.metadata.embedlab_test?.status;
+    if (cell.metadata.tags?.includes('raises-exception')) {
+      errors++;
+      assert.equal(status, 'error', `cell ${i} should fail`);
+      const message = cellText(cell);
+      assert.match(message, /^EmbedlabError: [^\n]+\n$/, 'one short paragraph');
+      assert.equal(code[i + 1]?.metadata.embedlab_test?.status, 'ok', 'the next cell still runs');
+    } else {
+      assert.equal(status, 'ok', `cell ${i} of ${name}: ${status}\n${cellText(cell)}`);
+      const stderr = (cell.outputs ?? []).filter((o) => o.name === 'stderr').map((o) => text(o.text)).join('');
+      assert.doesNotMatch(stderr, /Error|\n\s+at /, `cell ${i} printed an error`);
+    }
+  });
+  assert.equal(errors, expected.errors);
+
+  const titles = chartTitles(cells);
+  for (const pattern of expected.charts) {
+    assert.ok(titles.some((t) => pattern.test(t)), `${name}: no chart titled ${pattern} among ${JSON.stringify(titles)}`);
+  }
+  const bundles = cells.flatMap((c) => c.outputs ?? []).filter((o) => String(o.data?.['text/html'] ?? '').includes('embedded by embedlab'));
+  assert.equal(bundles.length, 1, 'plotly.js embedded once per notebook');
+
+  const bars = progressOutputs(cells);
+  for (const label of expected.progress) {
+    const bar = bars.find((html) => html.includes(`<b style="min-width:7em">${label}</b>`));
+    assert.ok(bar, `${name}: no progress bar "${label}"`);
+    assert.match(bar, /data-status="finished"/, `${name}: progress bar "${label}" did not finish in its cell`);
+  }
+  for (const bar of bars) assert.doesNotMatch(bar, /data-status="running"/, 'every bar finished');
+}
+
+const notebooks = existsSync(NOTEBOOK_DIR) ? readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb')).sort() : [];
+
+test('every tutorial notebook has expectations', () => {
+  assert.deepEqual(notebooks, Object.keys(EXPECTED));
+});
+
+const executed = new Map<string, ExecutedNotebook>();
+for (const name of notebooks) {
+  test(`${name} runs offline on the built-in data: no errors, its charts and finished progress bars`, { skip: missing }, () => {
+    const run = executeNotebook(sandbox, join(NOTEBOOK_DIR, name), outDir, 600);
+    executed.set(name, run);
+    console.log(`# ${name}: ${run.seconds.toFixed(1)} s`);
+    checkExecuted(name, run);
+  });
+}
+
+test('01 exported to HTML draws its charts offline in Chromium; screenshot in test-artifacts/', { skip: missing ?? (CHROMIUM ? undefined : 'chromium missing') }, () => {
+  const run = executed.get('01-finetune-matryoshka.ipynb');
+  assert.ok(run, 'notebook 01 ran');
+  const html = exportHtml(sandbox, run.path, outDir);
+  const dom = renderedDom(html);
+  const charts = chartTitles(run.notebook.cells).length;
+  assert.equal((dom.match(/class="embedlab-chart[^"]*"[^>]*data-drawn="1"/g) ?? []).length, charts, 'every chart drawn');
+  assert.ok(countPlotlySvgs(dom) >= charts);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const png = screenshot(html, join(ARTIFACTS, '01-finetune-matryoshka.png'), '1280,6000');
+  assert.ok(statSync(png).size > 50_000, 'a real screenshot');
+});
