@@ -279,3 +279,29 @@ test('the real MiniLM config builds a 384-d random model with the real tokenizer
   assert.ok(Math.abs(Math.hypot(...m.row(1)) - 1) < 1e-5);
   model.dispose();
 });
+
+test('older layout: Transformer in a 0_Transformer folder; encoding no texts gives 0 rows', async () => {
+  await initBackend();
+  const root = mkdtempSync(join(tmpdir(), 'embedlab-layout-'));
+  const inner = copyModel(GOLDEN);
+  const transformerDir = join(root, '0_Transformer');
+  mkdirSync(transformerDir);
+  for (const name of readdirSync(inner)) {
+    if (statSync(join(inner, name)).isFile()) writeFileSync(join(transformerDir, name), readFileSync(join(inner, name)));
+  }
+  mkdirSync(join(root, '1_Pooling'));
+  writeFileSync(join(root, '1_Pooling/config.json'), readFileSync(join(GOLDEN, '1_Pooling/config.json')));
+  writeFileSync(join(root, 'modules.json'), JSON.stringify([
+    { idx: 0, name: '0', path: '0_Transformer', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+  ]));
+  const model = await loadModel(root);
+  const reference = await loadModel(GOLDEN);
+  assert.deepEqual((await model.encode(golden.sentences)).data, (await reference.encode(golden.sentences)).data);
+  const none = await model.encode([]);
+  assert.equal(none.rows, 0);
+  assert.equal(none.cols, 64);
+  model.dispose();
+  reference.dispose();
+});
