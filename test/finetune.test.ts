@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { initBackend } from '../src/backend';
 import type { TrainingRow } from '../src/data/types';
 import type { Evaluator } from '../src/eval/types';
-import { matryoshka, mnrl, type Loss } from '../src/losses';
+import { cosent, distillKL, matryoshka, mnrl, type Loss } from '../src/losses';
 import { finetune } from '../src/train/finetune';
 import { restoreCheckpoint } from '../src/train/checkpoint';
 import { AdamW } from '../src/train/optimizer';
@@ -302,4 +302,27 @@ test('finetune: gradient accumulation averages the batches\' gradients into one 
   opt.dispose();
   trained.dispose();
   manual.dispose();
+});
+
+test('finetune: CoSENT reads row scores, distillation reads teacher scores, and both train', async () => {
+  await initBackend();
+  const base = toyRows(32, 13);
+  // scored pairs: matching topic → high score, a shuffled partner → low score
+  const scored: TrainingRow[] = base.flatMap((r, i) => [
+    { ...r, score: 0.9 },
+    { anchor: r.anchor, positive: base[(i + 7) % base.length]!.positive, negatives: [], score: 0.1 },
+  ]);
+  const cosentModel = new ToyEmbedder({ seed: 8 });
+  const cosentRun = await finetune(cosentModel, scored, { loss: cosent(), epochs: 4, batchSize: 16, lr: 2e-2, seed: 1 });
+  const cl = cosentRun.history.steps.map((s) => s.loss);
+  assert.ok(cl.slice(-4).reduce((a, b) => a + b) < cl.slice(0, 4).reduce((a, b) => a + b) * 0.8, `CoSENT loss falls: ${cl.map((x) => x.toFixed(2))}`);
+
+  const withTeacher: TrainingRow[] = base.map((r, i) => ({ ...r, negatives: [base[(i + 3) % base.length]!.positive], teacherScores: [0.95, 0.2] }));
+  const distillModel = new ToyEmbedder({ seed: 8 });
+  const distillRun = await finetune(distillModel, withTeacher, { loss: distillKL({ temperature: 0.05 }), epochs: 4, batchSize: 8, lr: 2e-2, seed: 1 });
+  const dl = distillRun.history.steps.map((s) => s.loss);
+  assert.ok(dl.slice(-4).reduce((a, b) => a + b) < dl.slice(0, 4).reduce((a, b) => a + b) * 0.8, `distill loss falls: ${dl.map((x) => x.toFixed(2))}`);
+  await assert.rejects(finetune(distillModel, base, { loss: distillKL(), batchSize: 8 }), /teacherScores" must hold 1 finite teacher scores/);
+  cosentModel.dispose();
+  distillModel.dispose();
 });
