@@ -141,7 +141,12 @@ export interface FinetuneResult {
   model: SentenceEmbedder;
 }
 
-/** `trainer_state.json` in a checkpoint. */
+/**
+ * `trainer_state.json` in a checkpoint. No random-generator state is needed:
+ * an epoch's batch order derives from `seed + epoch`, and every per-step draw
+ * (Matryoshka `nDimsPerStep`, dropout masks of models with `seedDropout`)
+ * from the seed and the step number, so the position below replays them.
+ */
 export interface TrainerState {
   format: 'embedlab.trainer_state';
   version: 1;
