@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,6 +39,8 @@ const EXPECTED: Record<string, { charts: RegExp[]; progress: string[]; errors: n
 };
 
 const NOTEBOOK_DIR = join(REPO_ROOT, 'notebooks');
+// CI clones the repo with the shared folder beside it.
+const REAL_CSV = join(REPO_ROOT, '..', 'shared', 'datasets', 'financial-qa-10k', 'Financial-QA-10k.csv');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const missing = jupyterMissing();
 
@@ -140,4 +142,30 @@ test('01 exported to HTML draws its charts offline in Chromium; screenshot in te
   mkdirSync(ARTIFACTS, { recursive: true });
   const png = screenshot(html, join(ARTIFACTS, '01-finetune-matryoshka.png'), '1280,6000');
   assert.ok(statSync(png).size > 50_000, 'a real screenshot');
+});
+
+test('01 on real data given by EMBEDLAB_DATASET (a sample of the financial 10-K CSV)', { skip: missing ?? (existsSync(REAL_CSV) ? undefined : 'shared dataset missing') }, () => {
+  // The first 600 records of the real CSV, quoted multi-line fields kept whole.
+  const sampleDir = mkdtempSync(join(tmpdir(), 'embedlab-real-'));
+  const csv = readFileSync(REAL_CSV, 'utf8');
+  let end = 0;
+  let inQuotes = false;
+  for (let records = -1; end < csv.length && records < 600; end++) {
+    if (csv[end] === '"') inQuotes = !inQuotes;
+    else if (csv[end] === '\n' && !inQuotes) records++;
+  }
+  const sample = join(sampleDir, 'financial-sample.csv');
+  writeFileSync(sample, csv.slice(0, end));
+  const env = { ...sandbox.env, EMBEDLAB_DATASET: sample, EMBEDLAB_EPOCHS: '1' };
+  const run = executeNotebook({ ...sandbox, env }, join(NOTEBOOK_DIR, '01-finetune-matryoshka.ipynb'), sampleDir, 600);
+  console.log(`# 01 on a real-data sample: ${run.seconds.toFixed(1)} s`);
+  const cells = run.notebook.cells.filter((c) => c.cell_type === 'code');
+  assert.match(cellText(cells[1]!), new RegExp(`^600 pairs \\(question-context format\\) from ${sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; 0 records skipped`));
+  const shown = (cells[1]!.outputs ?? []).map((o) => text(o.data?.['text/plain'] as string | undefined)).join('');
+  assert.match(shown, /NVIDIA/, 'the first rows shown come from the given file');
+  assert.match(cellText(cells[2]!), /^train: 540 pairs · benchmark: 60 queries against \d+ documents/);
+  const bar = (cells[6]!.outputs ?? []).map((o) => text(o.data?.['text/plain'] as string | undefined)).join('');
+  assert.match(bar, /^Fine-tuning .* 100% {2}step (\d+)\/\1 {2}epoch 1\.00 /, 'one epoch, as EMBEDLAB_EPOCHS says');
+  const title = /^Baseline vs fine-tuned ndcg@10/;
+  assert.ok(chartTitles(run.notebook.cells).some((t) => title.test(t)));
 });
