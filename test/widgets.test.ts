@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -24,6 +24,8 @@ import {
   trainingCurves,
   Chart,
   PLOTLY_MIME,
+  plotlyScriptTag,
+  standalonePage,
 } from '../widgets';
 import { CHROMIUM, countPlotlySvgs, renderedDom } from './notebooksHarness';
 
@@ -180,6 +182,19 @@ test('report: several charts and tables in one page with one plotly bundle, draw
   const dom = renderedDom(path);
   assert.equal((dom.match(/class="embedlab-chart[^"]*"[^>]*data-drawn="1"/g) ?? []).length, 2);
   assert.ok(countPlotlySvgs(dom) >= 2);
+});
+
+test('charts shown before the plotly bundle wait for it, then draw (outputs render in any order)', (t) => {
+  if (!CHROMIUM) return t.skip('chromium is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'embedlab-order-'));
+  const path = join(dir, 'order.html');
+  const early = metricByDimensionChart({ baseline, 'fine-tuned': tuned });
+  const late = comparisonTable(baseline, tuned);
+  // as a notebook saved with the bundle in a later cell's output
+  writeFileSync(path, standalonePage('order', early.toHtml() + plotlyScriptTag() + late.toHtml(), { includePlotly: false }));
+  const dom = renderedDom(path);
+  assert.equal((dom.match(/class="embedlab-chart[^"]*"[^>]*data-drawn="1"/g) ?? []).length, 2);
+  assert.doesNotMatch(dom, /waiting for plotly\.js/);
 });
 
 test('terminal progress: one rewritten line on a TTY, a line per 10% otherwise', () => {
