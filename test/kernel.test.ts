@@ -92,6 +92,20 @@ test('kernel install / status / uninstall through jupyter kernelspec', { skip: m
   const again = own.cli(['kernel', 'uninstall', '--name', 'embedlab-cli-check']);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /no kernel named "embedlab-cli-check" is installed/);
+
+  // no location flag: the per-user folder (JUPYTER_DATA_DIR points it into the sandbox)
+  const dataDir = join(own.prefix, 'user-data');
+  const env = { ...own.env, JUPYTER_DATA_DIR: dataDir };
+  const user = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'kernel', 'install', '--name', 'embedlab-user-check'], { env, encoding: 'utf8' });
+  assert.equal(user.status, 0, user.stderr);
+  assert.ok(existsSync(join(dataDir, 'kernels', 'embedlab-user-check', 'kernel.json')));
+  const gone = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'kernel', 'uninstall', '--name', 'embedlab-user-check'], { env, encoding: 'utf8' });
+  assert.equal(gone.status, 0, gone.stderr);
+  assert.equal(existsSync(join(dataDir, 'kernels', 'embedlab-user-check')), false);
+
+  const noJupyter = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'kernel', 'status', '--jupyter', '/nonexistent/jupyter'], { env, encoding: 'utf8' });
+  assert.equal(noJupyter.status, 2);
+  assert.match(noJupyter.stderr, /"\/nonexistent\/jupyter" was not found: install Jupyter/);
 });
 
 test('jupyter_kernel_test conformance of the installed kernel', { skip: missing }, () => {
