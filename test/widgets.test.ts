@@ -242,6 +242,13 @@ test('cell errors: EmbedlabError prints as one paragraph, bugs keep their stack'
   assert.equal(inspect(error), 'EmbedlabError: train.jsonl row 3, field "anchor": missing');
   assert.equal(formatCellError(error), inspect(error));
   assert.match(inspect(new TypeError('bug')), /TypeError: bug\n\s+at /);
+  process.env.EMBEDLAB_DEBUG = '1';
+  try {
+    assert.match(inspect(error), /^EmbedlabError: train\.jsonl row 3, field "anchor": missing\n\s+at /, 'EMBEDLAB_DEBUG shows the stack');
+  } finally {
+    delete process.env.EMBEDLAB_DEBUG;
+  }
+  assert.equal(inspect(error), 'EmbedlabError: train.jsonl row 3, field "anchor": missing', 'the short form is back');
   const printed: unknown[] = [];
   const original = console.error;
   console.error = (...args: unknown[]) => printed.push(...args);
