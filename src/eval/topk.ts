@@ -82,21 +82,37 @@ export class TopKCollector {
     docs[base + i] = doc;
   }
 
-  /** The kept entries of `list`, best first. */
+  /** The kept entries of `list`, best first (heap-sorted; no comparator callbacks). */
   sorted(list: number): { docs: number[]; scores: number[] } {
     const base = list * this.k;
-    const size = this.sizes[list]!;
-    const order = Array.from({ length: size }, (_, i) => i);
-    order.sort((a, b) => {
-      const sa = this.scores[base + a]!;
-      const sb = this.scores[base + b]!;
-      if (sa !== sb) return sb - sa;
-      return this.tieRank[this.docs[base + a]!]! - this.tieRank[this.docs[base + b]!]!;
-    });
-    return {
-      docs: order.map((i) => this.docs[base + i]!),
-      scores: order.map((i) => this.scores[base + i]!),
-    };
+    let size = this.sizes[list]!;
+    const scores = this.scores.slice(base, base + size);
+    const docs = this.docs.slice(base, base + size);
+    const outDocs = new Array<number>(size);
+    const outScores = new Array<number>(size);
+    // pop the worst entry repeatedly, filling the output from the back
+    while (size > 0) {
+      outDocs[size - 1] = docs[0]!;
+      outScores[size - 1] = scores[0]!;
+      size -= 1;
+      const score = scores[size]!;
+      const doc = docs[size]!;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= size) break;
+        let child = left;
+        const right = left + 1;
+        if (right < size && this.worse(scores[right]!, docs[right]!, scores[left]!, docs[left]!)) child = right;
+        if (!this.worse(scores[child]!, docs[child]!, score, doc)) break;
+        scores[i] = scores[child]!;
+        docs[i] = docs[child]!;
+        i = child;
+      }
+      scores[i] = score;
+      docs[i] = doc;
+    }
+    return { docs: outDocs, scores: outScores };
   }
 }
 
