@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { IRSet } from '../src/data/types';
 import {
   InformationRetrievalEvaluator,
@@ -207,7 +208,9 @@ test('chunk sizes do not change results; the score buffer never exceeds queryChu
   const q = Matrix.fromRows(queries);
   const c = Matrix.fromRows(docs);
   const whole = await evaluateEmbeddings(q, c, irSet, { engine: 'tf', dims: [24, 12] });
+  const tensorsBefore = tf.memory().numTensors;
   const chunked = await evaluateEmbeddings(q, c, irSet, { engine: 'tf', dims: [24, 12], corpusChunkSize: 9, queryChunkSize: 4 });
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leaks');
   assert.deepEqual(chunked.metrics, whole.metrics);
   assert.deepEqual(chunked.runs[1]!.rankings, whole.runs[1]!.rankings);
   assert.equal(chunked.stats.corpusChunks, Math.ceil(150 / 9));
