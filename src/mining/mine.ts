@@ -175,9 +175,7 @@ export async function mineHardNegatives(
     const negatives = picked.map((p) => corpus[p.doc]!);
     const ranks = picked.map((p) => p.rank);
     if (negatives.length < negativeNumber && (options.fillRandom ?? true)) {
-      const taken = new Set(negatives);
-      const rest = corpus.filter((t) => allowed(t) && !taken.has(t));
-      for (const text of sample(rest, negativeNumber - negatives.length, random)) {
+      for (const text of randomFill(corpus, negativeNumber - negatives.length, allowed, new Set(negatives), random)) {
         negatives.push(text);
         ranks.push(0);
       }
@@ -195,4 +193,19 @@ function sample<T>(items: readonly T[], count: number, random: Random): T[] {
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
   }
   return pool.slice(0, count);
+}
+
+/**
+ * `count` distinct allowed corpus texts not in `taken`, drawn at random: by
+ * rejection sampling (cost independent of the corpus size), then — when the
+ * corpus has few allowed texts left — from an explicit list.
+ */
+function randomFill(corpus: readonly string[], count: number, allowed: (t: string) => boolean, taken: Set<string>, random: Random): string[] {
+  const out: string[] = [];
+  for (let attempts = 0; out.length < count && attempts < 50 * count; attempts++) {
+    const text = corpus[random.int(corpus.length)]!;
+    if (allowed(text) && !taken.has(text)) (taken.add(text), out.push(text));
+  }
+  if (out.length < count) out.push(...sample(corpus.filter((t) => allowed(t) && !taken.has(t)), count - out.length, random));
+  return out;
 }
