@@ -20,7 +20,7 @@ export type { HubOptions, DownloadProgress } from './hub';
 export * from '../widgets';
 export {
   finetune, AdamW, learningRateAt, resolveWarmupSteps, SCHEDULERS, planEpoch, clipGradNorm, batchGradients,
-  listCheckpoints, readTrainerState, terminalProgress, formatProgress,
+  listCheckpoints, readTrainerState,
 } from './train';
 export type {
   FinetuneOptions, FinetuneResult, ProgressInfo, StepRecord, EvalRecord, TrainingHistory, TrainerState,
@@ -41,3 +41,8 @@ export { readNpy, writeNpy, encodeNpy, decodeNpy } from './util/npy';
 export * from './data';
 export * from './eval';
 export * from './mining';
+export {
+  runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult,
+} from './workflow/matryoshkaComparison';
+export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
+export { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './workflow/builtin';

@@ -70,7 +70,7 @@ test('embedlab finetune: trains with Matryoshka + held-out evaluation, writes ch
   assert.match(stderr, /backend: /);
   assert.match(stderr, /train\.jsonl: 120 rows \(question-context format\)/);
   assert.match(stderr, /baseline NDCG@10: dim_32 0\.\d{4} · dim_16 0\.\d{4}/);
-  assert.match(stderr, /step 12\/12 \[#+\] 100%/);
+  assert.match(stderr, /fine-tuning \[█+\] 100%  step 12\/12 /);
   assert.match(io.out.join('\n'), /trained 12 steps in .*; best dim_16_cosine_ndcg@10 = 0\.\d{4} at step (6|12); model saved to/);
   const checkpoints = readdirSync(output).filter((n) => n.startsWith('checkpoint-'));
   assert.ok(checkpoints.length >= 1 && checkpoints.length <= 2, checkpoints.join(','));

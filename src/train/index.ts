@@ -23,4 +23,3 @@ export { planEpoch, type BatchSamplerName, type SamplerOptions } from './sampler
 export { batchGradients, type BatchGradients, type BatchGradientOptions } from './gradients';
 export { checkRows, makeBatch, type TextBatch } from './rows';
 export { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoint';
-export { terminalProgress, formatProgress, formatDuration } from './progress';

@@ -6,10 +6,10 @@ import { InformationRetrievalEvaluator } from '../../eval';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../../losses';
 import { loadModel } from '../../models';
 import { finetune } from '../../train/finetune';
-import { formatDuration, terminalProgress } from '../../train/progress';
 import { parseScheduler } from '../../train/schedule';
 import type { FinetuneOptions } from '../../train/types';
 import { EmbedlabError } from '../../util/errors';
+import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
@@ -230,7 +230,7 @@ export const command: Command = {
         outputDir: values.output,
         resume: values.resume,
         signal: controller.signal,
-        onProgress: terminalProgress(process.stderr),
+        onProgress: terminalProgress('fine-tuning', { unit: 'steps' }),
         onEvaluate: (record) => {
           const keys = Object.keys(record.metrics).filter((k) => /ndcg@10$/.test(k));
           const shown = keys.map((k) => `${k.replace(/_cosine_ndcg@10$/, '')} ${record.metrics[k]!.toFixed(4)}`).join(' · ');
