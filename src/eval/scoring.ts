@@ -103,6 +103,45 @@ function makeOffer(
 }
 
 /**
+ * Offers a block of prefix dots (`nq` queries from `q0` × `nc` chunk rows) to
+ * a collector. Kept out of the async caller so V8 optimises the loop fully.
+ */
+function offerRows(
+  dots: Float32Array,
+  nq: number,
+  nc: number,
+  q0: number,
+  offset: number,
+  collector: TopKCollector,
+  queryScale: Float64Array | undefined,
+  chunkScale: Float64Array | undefined,
+): void {
+  let minChunkScale = 1;
+  let maxChunkScale = 1;
+  if (chunkScale) {
+    minChunkScale = Infinity;
+    maxChunkScale = 0;
+    for (const c of chunkScale) (minChunkScale = Math.min(minChunkScale, c)), (maxChunkScale = Math.max(maxChunkScale, c));
+  }
+  for (let i = 0; i < nq; i++) {
+    const row = i * nc;
+    const list = q0 + i;
+    const scale = queryScale ? queryScale[list]! : 1;
+    let limit = collector.threshold(list);
+    let dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
+    for (let j = 0; j < nc; j++) {
+      const dot = dots[row + j]!;
+      if (dot < dotLimit) continue; // no document scale can lift it into the top k
+      const value = chunkScale ? Math.fround(dot * scale * chunkScale[j]!) : dot;
+      if (value < limit) continue;
+      collector.offer(list, value, offset + j);
+      limit = collector.threshold(list);
+      dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
+    }
+  }
+}
+
+/**
  * A dot product below this cannot score ≥ `limit` for any document scale in
  * [minScale, maxScale] (scores are dot · scale · documentScale, all scales > 0),
  * lowered by a relative 1e-6 so float32 rounding never drops a contender.
@@ -200,33 +239,7 @@ async function scoreChunkTf(
           running?.dispose();
           running = next;
           const dots = (await running.data()) as Float32Array;
-          // the hot loop (queries × chunk per dim), written out rather than through `offer`
-          const collector = collectors[s]!;
-          const queryScale = queryScales?.[s];
-          const chunkScale = chunkScales?.[s];
-          let minChunkScale = 1;
-          let maxChunkScale = 1;
-          if (chunkScale) {
-            minChunkScale = Infinity;
-            maxChunkScale = 0;
-            for (const c of chunkScale) (minChunkScale = Math.min(minChunkScale, c)), (maxChunkScale = Math.max(maxChunkScale, c));
-          }
-          for (let i = 0; i < nq; i++) {
-            const row = i * nc;
-            const list = q0 + i;
-            const scale = queryScale ? queryScale[list]! : 1;
-            let limit = collector.threshold(list);
-            let dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
-            for (let j = 0; j < nc; j++) {
-              const dot = dots[row + j]!;
-              if (dot < dotLimit) continue; // no document scale can lift it into the top k
-              const value = chunkScale ? Math.fround(dot * scale * chunkScale[j]!) : dot;
-              if (value < limit) continue;
-              collector.offer(list, value, offset + j);
-              limit = collector.threshold(list);
-              dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
-            }
-          }
+          offerRows(dots, nq, nc, q0, offset, collectors[s]!, queryScales?.[s], chunkScales?.[s]);
         }
       } finally {
         running?.dispose();

@@ -62,19 +62,28 @@ export class TopKCollector {
       this.sizes[list] = size + 1;
       return;
     }
-    // full: the root is the worst kept entry
-    if (score < scores[base]! || !this.worse(scores[base]!, docs[base]!, score, doc)) return;
+    // full: the root is the worst kept entry; comparisons written out (hot path)
+    const tie = this.tieRank;
+    const rootScore = scores[base]!;
+    if (score < rootScore || (score === rootScore && tie[doc]! > tie[docs[base]!]!)) return;
+    const docTie = tie[doc]!;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= k) break;
       let child = left;
+      let childScore = scores[base + left]!;
       const right = left + 1;
-      if (right < k && this.worse(scores[base + right]!, docs[base + right]!, scores[base + left]!, docs[base + left]!)) {
-        child = right;
+      if (right < k) {
+        const rightScore = scores[base + right]!;
+        if (rightScore < childScore || (rightScore === childScore && tie[docs[base + right]!]! > tie[docs[base + left]!]!)) {
+          child = right;
+          childScore = rightScore;
+        }
       }
-      if (!this.worse(scores[base + child]!, docs[base + child]!, score, doc)) break;
-      scores[base + i] = scores[base + child]!;
+      // stop when the child ranks above the new entry
+      if (childScore > score || (childScore === score && tie[docs[base + child]!]! < docTie)) break;
+      scores[base + i] = childScore;
       docs[base + i] = docs[base + child]!;
       i = child;
     }
