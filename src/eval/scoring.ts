@@ -9,9 +9,10 @@
  * float32, as upstream's float32 `cos_sim` gives them.
  *
  * Two engines: `tf` (one matMul per segment on the active TensorFlow.js
- * backend; on wasm here the whole 700 × 7,000 × 5-dim evaluation takes ~0.4 s)
- * and `js` (a blocked loop with no score buffer at all; ~2.5 s for the same
- * work, but several times faster than tfjs's own pure-JS `cpu` backend).
+ * backend) and `js` (a blocked loop with no score buffer at all). Measured on
+ * the 2-core dev machine with `bench/eval.ts` (700 queries × 7,000 docs,
+ * 768-d, dims 768/512/256/128/64): tf on wasm ~0.64 s; js ~2.3 s; tf on
+ * tfjs's pure-JS `cpu` backend ~5.9 s — so `auto` uses js there.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
