@@ -2,12 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { saveReport, terminalProgress, type ProgressBar } from '../../../widgets';
-import type { SchedulerName } from '../../train';
+import { parseScheduler } from '../../train/schedule';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import { comparisonReport, comparisonSummary } from '../../workflow/comparisonReport';
 import { runMatryoshkaComparison, type ComparisonOptions } from '../../workflow/matryoshkaComparison';
 import type { Command } from '../command';
+import { dimsOption, intOption, numberOption } from '../options';
 
 const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256,128,64]
                     [--epochs N] [--batch-size N] [--lr X] [--grad-accum N]
@@ -29,22 +30,6 @@ The reference workflow ("Fine-tune Embedding models for RAG"):
 
 --model and --dataset take hub ids or local paths. Ctrl-C stops after the
 current step, keeps the last checkpoint, and prints the command to resume.`;
-
-function parseNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new EmbedlabError(`--${name} must be a number, got "${value}"`);
-  return n;
-}
-
-function parseDims(value: string | undefined): number[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((part) => {
-    const d = Number(part.trim());
-    if (!Number.isInteger(d) || d < 1) throw new EmbedlabError(`--dims: "${part}" is not a positive whole number`);
-    return d;
-  });
-}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
@@ -100,14 +85,14 @@ export const command: Command = {
     const options: ComparisonOptions = {
       model: values.model,
       dataset: values.dataset,
-      dims: parseDims(values.dims),
-      epochs: parseNumber('epochs', values.epochs),
-      batchSize: parseNumber('batch-size', values['batch-size']),
-      lr: parseNumber('lr', values.lr),
-      gradAccumSteps: parseNumber('grad-accum', values['grad-accum']),
-      scheduler: values.scheduler as SchedulerName | undefined,
-      warmupRatio: parseNumber('warmup-ratio', values['warmup-ratio']),
-      seed: parseNumber('seed', values.seed),
+      dims: dimsOption(values.dims, '--dims'),
+      epochs: intOption(values.epochs, '--epochs', { min: 1 }),
+      batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
+      lr: numberOption(values.lr, '--lr', { above: 0 }),
+      gradAccumSteps: intOption(values['grad-accum'], '--grad-accum', { min: 1 }),
+      scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
+      warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),
+      seed: intOption(values.seed, '--seed'),
       outDir,
       resume: values.resume,
       signal: controller.signal,

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../util/fs';
 import type { Matrix } from '../../util/matrix';
 import { writeNpy } from '../../util/npy';
 import type { Command } from '../command';
+import { intOption } from '../options';
 
 const HELP = `usage: embedlab encode --model <dir|hub-id> --input <texts.txt|rows.jsonl> --output <out.npy|out.jsonl>
                        [--field text] [--id-field id] [--truncate-dim N] [--batch-size N]
@@ -68,9 +69,9 @@ export const command: Command = {
     if (outputKind !== '.npy' && outputKind !== '.jsonl') {
       throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
     }
-    const batchSize = positiveInt(values['batch-size']!, '--batch-size');
-    const truncateDim = values['truncate-dim'] !== undefined ? positiveInt(values['truncate-dim'], '--truncate-dim') : undefined;
-    const maxSeqLength = values['max-seq-length'] !== undefined ? positiveInt(values['max-seq-length'], '--max-seq-length') : undefined;
+    const batchSize = intOption(values['batch-size']!, '--batch-size', { min: 1 });
+    const truncateDim = intOption(values['truncate-dim'], '--truncate-dim', { min: 1 });
+    const maxSeqLength = intOption(values['max-seq-length'], '--max-seq-length', { min: 1 });
     if (values.prompt !== undefined && values['prompt-name'] !== undefined) {
       throw new EmbedlabError('use --prompt or --prompt-name, not both');
     }
@@ -98,12 +99,6 @@ export const command: Command = {
     }
   },
 };
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new EmbedlabError(`${flag} must be a positive integer, got "${text}"`);
-  return n;
-}
 
 /** Texts (and ids, when the rows have them) from a .txt or .jsonl file. */
 function readInput(path: string, field: string, idField: string): InputRows {

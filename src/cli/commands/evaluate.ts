@@ -7,6 +7,7 @@ import { loadModel } from '../../models';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Command } from '../command';
+import { dimsOption, intOption } from '../options';
 
 const HELP = `usage: embedlab evaluate (--model M | --query-embeddings q.npy --corpus-embeddings c.npy)
                          --queries queries.jsonl --corpus corpus.jsonl --qrels qrels.(tsv|json)
@@ -36,22 +37,6 @@ dim from one full-width encoding.
 
 Qrels that name unknown query or document ids are counted and reported; unknown
 documents still count as relevant (they can never be retrieved), as upstream.`;
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new EmbedlabError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
-
-function parseDims(value: string | undefined): number[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((part) => {
-    const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1) throw new EmbedlabError(`--dims: "${part}" is not a positive integer (example: --dims 768,512,256,128,64)`);
-    return n;
-  });
-}
 
 /** Ids from the .ids file, checked against a queries/corpus file when one is given. */
 async function idsInOrder(ids: string[], file: string | undefined, what: string, npy: string): Promise<Map<string, string>> {
@@ -112,12 +97,12 @@ export const command: Command = {
     if (values.model && (!values.queries || !values.corpus)) throw new EmbedlabError('--model needs --queries and --corpus');
 
     const options: InformationRetrievalOptions = {
-      dims: parseDims(values.dims),
+      dims: dimsOption(values.dims, '--dims'),
       similarity: values.similarity as InformationRetrievalOptions['similarity'],
-      batchSize: positiveInt(values['batch-size'], '--batch-size'),
+      batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
       queryPrompt: values['query-prompt'],
       corpusPrompt: values['corpus-prompt'],
-      corpusChunkSize: positiveInt(values['corpus-chunk-size'], '--corpus-chunk-size'),
+      corpusChunkSize: intOption(values['corpus-chunk-size'], '--corpus-chunk-size', { min: 1 }),
       engine: values.engine as InformationRetrievalOptions['engine'],
     };
     const qrels = readQrels(values.qrels);

@@ -11,6 +11,7 @@ import type { FinetuneOptions } from '../../train/types';
 import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
+import { dimsOption, intOption, numberOption } from '../options';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
 
@@ -59,24 +60,6 @@ and decay; no-duplicates batches) and keeps the best model by a retrieval metric
 
 Ctrl-C stops after the current step, writes a checkpoint (with --output) and
 prints the command that resumes. A second Ctrl-C quits at once.`;
-
-function num(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !check(n)) throw new EmbedlabError(`${flag} must be ${what}, got "${value}"`);
-  return n;
-}
-const int = (v: string | undefined, flag: string) => num(v, flag, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-const real = (v: string | undefined, flag: string) => num(v, flag, (n) => Number.isFinite(n) && n >= 0, 'a finite number ≥ 0');
-
-function parseDims(value: string | undefined): number[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((part) => {
-    const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1) throw new EmbedlabError(`--matryoshka-dims: "${part}" is not a positive integer (example: 768,512,256,128,64)`);
-    return n;
-  });
-}
 
 /** The loss for `--loss`, wrapped in MatryoshkaLoss when dims are given. */
 export function lossFromFlags(name: string, options: { dims?: number[]; miniBatchSize?: number; temperature?: number }): Loss {
@@ -158,17 +141,31 @@ export const command: Command = {
     if (values.resume && !values.output) throw new EmbedlabError('--resume continues the run in --output DIR; pass --output');
     if (values.eval && values['test-size']) throw new EmbedlabError('pass --eval or --test-size, not both');
     if (values.metric && !values.eval && !values['test-size']) throw new EmbedlabError('--metric needs --eval or --test-size');
-    const lr = values.lr === undefined ? undefined : Number(values.lr);
-    if (lr !== undefined && !(Number.isFinite(lr) && lr > 0)) throw new EmbedlabError(`--lr must be a finite positive number, got "${values.lr}"`);
-    const dims = parseDims(values['matryoshka-dims']);
+    const dims = dimsOption(values['matryoshka-dims'], '--matryoshka-dims');
     const loss = lossFromFlags(values.loss!, {
       dims,
-      miniBatchSize: int(values['mini-batch-size'], '--mini-batch-size'),
-      temperature: num(values.temperature, '--temperature', (n) => Number.isFinite(n) && n > 0, 'a positive number'),
+      miniBatchSize: intOption(values['mini-batch-size'], '--mini-batch-size', { min: 1 }),
+      temperature: numberOption(values.temperature, '--temperature', { above: 0 }),
     });
-    const seed = num(values.seed, '--seed', Number.isInteger, 'an integer') ?? 42;
-    const testSize = num(values['test-size'], '--test-size', (n) => n > 0, 'a fraction in (0, 1) or a row count');
-    const maxSeqLength = int(values['max-seq-length'], '--max-seq-length');
+    const seed = intOption(values.seed, '--seed') ?? 42;
+    const testSize = numberOption(values['test-size'], '--test-size', { above: 0, expected: 'a fraction in (0, 1) or a row count' });
+    const maxSeqLength = intOption(values['max-seq-length'], '--max-seq-length', { min: 1 });
+    const trainingFlags = {
+      epochs: intOption(values.epochs, '--epochs', { min: 1 }),
+      batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
+      lr: numberOption(values.lr, '--lr', { above: 0 }),
+      scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
+      warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),
+      warmupSteps: intOption(values['warmup-steps'], '--warmup-steps', { min: 0 }),
+      weightDecay: numberOption(values['weight-decay'], '--weight-decay', { min: 0 }),
+      gradAccumSteps: intOption(values['grad-accum'], '--grad-accum', { min: 1 }),
+      maxGradNorm: numberOption(values['max-grad-norm'], '--max-grad-norm', { min: 0 }),
+      maxSteps: intOption(values['max-steps'], '--max-steps', { min: 1 }),
+      negatives: intOption(values.negatives, '--negatives', { min: 0 }),
+      evalSteps: intOption(values['eval-steps'], '--eval-steps', { min: 1 }),
+      saveSteps: intOption(values['save-steps'], '--save-steps', { min: 1 }),
+      saveTotalLimit: intOption(values['save-total-limit'], '--save-total-limit', { min: 1 }),
+    };
 
     const backend = await initBackend(values.backend as BackendChoice | undefined);
     console.error(backend.summary);
@@ -209,21 +206,8 @@ export const command: Command = {
         : undefined;
       const options: FinetuneOptions = {
         loss,
-        epochs: int(values.epochs, '--epochs'),
-        batchSize: int(values['batch-size'], '--batch-size'),
-        lr,
-        scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
-        warmupRatio: real(values['warmup-ratio'], '--warmup-ratio'),
-        warmupSteps: num(values['warmup-steps'], '--warmup-steps', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
-        weightDecay: real(values['weight-decay'], '--weight-decay'),
-        gradAccumSteps: int(values['grad-accum'], '--grad-accum'),
-        maxGradNorm: real(values['max-grad-norm'], '--max-grad-norm'),
-        maxSteps: int(values['max-steps'], '--max-steps'),
-        negatives: num(values.negatives, '--negatives', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
+        ...trainingFlags,
         metricForBestModel: evaluator ? (values.metric ?? evaluator.primaryMetric) : undefined,
-        evalSteps: int(values['eval-steps'], '--eval-steps'),
-        saveSteps: int(values['save-steps'], '--save-steps'),
-        saveTotalLimit: int(values['save-total-limit'], '--save-total-limit'),
         seed,
         evaluator,
         evaluateBeforeTraining: evaluator !== undefined && !values.resume,

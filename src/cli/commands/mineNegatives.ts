@@ -11,6 +11,7 @@ import { loadModel } from '../../models';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Command } from '../command';
+import { intOption } from '../options';
 
 const HELP = `usage: embedlab mine-negatives --model M --input train.jsonl --output out.jsonl
                                [--range 2-200] [--negative-number 15] [--candidate-pool pool.jsonl] [--seed 42]
@@ -37,13 +38,6 @@ in --range, never a positive or the query itself.
                           sentence-transformers {anchor, positive, negative_1..n}
                           (default: flag for FlagEmbedding input, else st)
   --save-embeddings DIR   also write DIR/queries.{npy,ids} and DIR/docs.{npy,ids} (NeMo layout)`;
-
-function intOption(value: string | undefined, flag: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new EmbedlabError(`${flag} must be an integer ≥ ${min}, got "${value}"`);
-  return n;
-}
 
 function textList(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];
@@ -82,9 +76,9 @@ export const command: Command = {
       throw new EmbedlabError(`--format must be "flag" or "st", got "${values.format}"`);
     }
     parseSamplingRange(values.range); // fail before loading anything
-    const negativeNumber = intOption(values['negative-number'], '--negative-number', 15, 0);
-    const seed = intOption(values.seed, '--seed', 42, 0);
-    const batchSize = intOption(values['batch-size'], '--batch-size', 32, 1);
+    const negativeNumber = intOption(values['negative-number'], '--negative-number', { min: 0 }) ?? 15;
+    const seed = intOption(values.seed, '--seed', { min: 0 }) ?? 42;
+    const batchSize = intOption(values['batch-size'], '--batch-size', { min: 1 }) ?? 32;
 
     const { records } = await loadRecords(values.input);
     const flagInput = detectFormat(columnsOf(records)) === 'flag-embedding';
