@@ -7,6 +7,7 @@ import { EmbedlabError, where } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Matrix } from '../../util/matrix';
 import { writeNpy } from '../../util/npy';
+import { terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
 import { intOption } from '../options';
 
@@ -84,7 +85,7 @@ export const command: Command = {
       if (truncateDim !== undefined && truncateDim > model.dimension) {
         throw new EmbedlabError(`--truncate-dim ${truncateDim} is larger than the model's dimension ${model.dimension}`);
       }
-      const progress = progressPrinter(rows.texts.length);
+      const progress = terminalProgress('encoding', { unit: 'texts' });
       const embeddings = await model.encode(rows.texts, {
         batchSize,
         ...(truncateDim !== undefined && { truncateDim }),
@@ -92,6 +93,7 @@ export const command: Command = {
         ...(values['prompt-name'] !== undefined && { promptName: values['prompt-name'] }),
         onProgress: progress,
       });
+      progress.finish();
       const written = await writeOutput(output, outputKind, embeddings, rows.ids);
       console.log(`wrote ${embeddings.rows}×${embeddings.cols} float32 embeddings to ${written.join(' and ')}`);
     } finally {
@@ -148,21 +150,4 @@ async function writeOutput(path: string, kind: string, embeddings: Matrix, ids: 
   }
   await writeFileAtomic(path, lines.map((line) => line + '\n').join(''));
   return [path];
-}
-
-/** Progress on stderr: one rewritten line on a terminal, a line per ~10% otherwise. */
-function progressPrinter(total: number): (done: number, total: number) => void {
-  const started = Date.now();
-  let lastReported = -1;
-  return (done) => {
-    const percent = total ? Math.floor((done / total) * 100) : 100;
-    const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
-    const line = `encoding ${done}/${total} texts (${percent}%), ${rate.toFixed(1)} texts/s`;
-    if (process.stderr.isTTY) {
-      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-    } else if (Math.floor(percent / 10) > lastReported || done === total) {
-      lastReported = Math.floor(percent / 10);
-      process.stderr.write(`${line}\n`);
-    }
-  };
 }
