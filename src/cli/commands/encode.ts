@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend';
+import { writeEmbeddings } from '../../data/embeddings';
 import { readJsonLines, readText } from '../../data/jsonLines';
 import { loadModel } from '../../models/loadModel';
 import { EmbedlabError, where } from '../../util/errors';
@@ -137,11 +138,12 @@ function readInput(path: string, field: string, idField: string): InputRows {
 
 async function writeOutput(path: string, kind: string, embeddings: Matrix, ids: string[] | undefined): Promise<string[]> {
   if (kind === '.npy') {
-    writeNpy(path, embeddings);
-    if (!ids) return [path];
-    const idsPath = path.replace(/\.npy$/i, '') + '.ids';
-    await writeFileAtomic(idsPath, ids.map((id) => id + '\n').join(''));
-    return [path, idsPath];
+    if (!ids) {
+      writeNpy(path, embeddings);
+      return [path];
+    }
+    const written = await writeEmbeddings(path, ids, embeddings);
+    return [written.npy, written.ids];
   }
   const lines: string[] = [];
   for (let i = 0; i < embeddings.rows; i++) {
