@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend';
 import { main } from '../src/cli/main';
-import { resumeCommand, lossFromFlags } from '../src/cli/commands/finetune';
+import { lossFromFlags } from '../src/cli/commands/finetune';
+import { resumeCommand } from '../src/cli/resumeCommand';
 import { createStaticModel, loadModel } from '../src/models';
 import { Random } from '../src/util/random';
 
@@ -102,7 +103,8 @@ test('embedlab finetune: bad flags are user errors (exit 2) with a clear message
     assert.match(io.err.join(''), pattern);
   }
   assert.equal(lossFromFlags('cached-mnrl', { miniBatchSize: 4, dims: [8] }).miniBatchSize, 4);
-  assert.equal(resumeCommand(['--model', 'm', '--train', 'my data.jsonl', '--output', 'o']), "embedlab finetune --model m --train 'my data.jsonl' --output o --resume");
+  assert.equal(resumeCommand('finetune', ['--model', 'm', '--train', 'my data.jsonl', '--output', 'o']), "embedlab finetune --model m --train 'my data.jsonl' --output o --resume");
+  assert.equal(resumeCommand('demo', ['--resume', '--out', "it's here"]), "embedlab demo --out 'it'\\''s here' --resume");
 });
 
 test('embedlab finetune: Ctrl-C stops after the step, keeps a checkpoint and prints how to resume; --resume finishes', async () => {

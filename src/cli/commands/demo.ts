@@ -8,7 +8,9 @@ import { writeFileAtomic } from '../../util/fs';
 import { comparisonReport, comparisonSummary } from '../../workflow/comparisonReport';
 import { runMatryoshkaComparison, type ComparisonOptions } from '../../workflow/matryoshkaComparison';
 import type { Command } from '../command';
+import { stoppableByCtrlC } from '../ctrlC';
 import { dimsOption, intOption, numberOption } from '../options';
+import { resumeCommand } from '../resumeCommand';
 
 const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256,128,64]
                     [--epochs N] [--batch-size N] [--lr X] [--grad-accum N]
@@ -72,17 +74,9 @@ export const command: Command = {
     const outDir = resolve(values.out ?? join('runs', timestamp()));
     checkOutDir(outDir, values.overwrite!, values.resume!);
 
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping after the current step (Ctrl-C again to quit at once)…\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
-
     let trainBar: ProgressBar | undefined;
     const encodeBars = new Map<string, ProgressBar>();
-    const options: ComparisonOptions = {
+    const options: Omit<ComparisonOptions, 'signal'> = {
       model: values.model,
       dataset: values.dataset,
       dims: dimsOption(values.dims, '--dims'),
@@ -95,7 +89,6 @@ export const command: Command = {
       seed: intOption(values.seed, '--seed'),
       outDir,
       resume: values.resume,
-      signal: controller.signal,
       onStage: (message) => {
         trainBar?.finish();
         trainBar = undefined;
@@ -114,13 +107,13 @@ export const command: Command = {
       },
     };
 
-    try {
-      const result = await runMatryoshkaComparison(options);
+    return stoppableByCtrlC('demo', async (signal) => {
+      const result = await runMatryoshkaComparison({ ...options, signal });
       trainBar?.finish();
       if (result.training.stopped) {
         const where = result.training.lastCheckpoint ?? join(outDir, 'checkpoints');
         process.stderr.write(`stopped at step ${result.training.globalStep}/${result.training.totalSteps}; checkpoint kept in ${where}\n`);
-        process.stderr.write(`resume with: embedlab demo ${argv.filter((a) => a !== '--resume').join(' ')}${values.out ? '' : ` --out ${outDir}`} --resume\n`);
+        process.stderr.write(`resume with: ${resumeCommand('demo', values.out ? argv : [...argv, '--out', outDir])}\n`);
         return 130;
       }
       const { settings, dataset, model, backend, timings, baseline, finetuned, training } = result;
@@ -137,8 +130,6 @@ export const command: Command = {
       console.log(comparisonSummary(result));
       console.log(`\nreport: ${join(outDir, 'report.html')}\nmetrics: ${join(outDir, 'report.json')}\nmodel: ${result.modelDir}`);
       return 0;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    });
   },
 };

@@ -11,7 +11,9 @@ import type { FinetuneOptions } from '../../train/types';
 import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
+import { stoppableByCtrlC } from '../ctrlC';
 import { dimsOption, intOption, numberOption } from '../options';
+import { resumeCommand } from '../resumeCommand';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
 
@@ -91,12 +93,6 @@ async function readRows(source: string): Promise<TrainingRow[]> {
   const { rows, format } = toTrainingRows(records, { source, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
   console.error(`embedlab finetune: ${source}: ${rows.length} rows (${format} format)`);
   return rows;
-}
-
-/** The command line to continue a stopped run: the same arguments plus --resume. */
-export function resumeCommand(argv: string[]): string {
-  const quoted = argv.filter((a) => a !== '--resume').map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
-  return ['embedlab', 'finetune', ...quoted, '--resume'].join(' ');
 }
 
 export const command: Command = {
@@ -185,60 +181,49 @@ export const command: Command = {
     }
 
     const model = await loadModel(values.model, maxSeqLength !== undefined ? { maxSeqLength } : {});
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts > 1) {
-        console.error('\nembedlab finetune: interrupted again, quitting now');
-        process.exit(130);
-      }
-      console.error('\nembedlab finetune: stopping after the current step (Ctrl-C again to quit at once)…');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
     try {
-      const evaluator = evalRows
-        ? new InformationRetrievalEvaluator(buildIRSet(train, evalRows), {
-            ...(dims && { dims }),
-            ...(values.metric && { primaryMetric: values.metric }),
-          })
-        : undefined;
-      const options: FinetuneOptions = {
-        loss,
-        ...trainingFlags,
-        metricForBestModel: evaluator ? (values.metric ?? evaluator.primaryMetric) : undefined,
-        seed,
-        evaluator,
-        evaluateBeforeTraining: evaluator !== undefined && !values.resume,
-        outputDir: values.output,
-        resume: values.resume,
-        signal: controller.signal,
-        onProgress: terminalProgress('fine-tuning', { unit: 'steps' }),
-        onEvaluate: (record) => {
-          const keys = Object.keys(record.metrics).filter((k) => /ndcg@10$/.test(k));
-          const shown = keys.map((k) => `${k.replace(/_cosine_ndcg@10$/, '')} ${record.metrics[k]!.toFixed(4)}`).join(' · ');
-          console.error(`\n${record.step === 0 ? 'baseline' : `step ${record.step} (epoch ${record.epoch.toFixed(2)})`} NDCG@10: ${shown}`);
-        },
-        onCheckpoint: (path) => console.error(`\ncheckpoint: ${path}`),
-      };
-      const started = Date.now();
-      const result = await finetune(model, train, options);
-      const took = formatDuration((Date.now() - started) / 1000);
-      if (result.stopped) {
-        console.error(
-          `\nstopped at step ${result.globalStep}/${result.totalSteps} after ${took}.` +
-            (result.lastCheckpoint
-              ? ` Checkpoint: ${result.lastCheckpoint}\nResume with:\n  ${resumeCommand(argv)}`
-              : ' No checkpoint was written (pass --output DIR to make runs resumable).'),
-        );
-        return 130;
-      }
-      const best = result.bestMetric !== undefined ? `; best ${result.metricForBestModel} = ${result.bestMetric.toFixed(4)} at step ${result.bestStep}` : '';
-      console.log(`trained ${result.globalStep} steps in ${took}${best}${values.output ? `; model saved to ${values.output}` : ''}`);
-      if (!values.output) console.error('embedlab finetune: no --output given, so the trained model was not saved');
+      return await stoppableByCtrlC('finetune', async (signal) => {
+        const evaluator = evalRows
+          ? new InformationRetrievalEvaluator(buildIRSet(train, evalRows), {
+              ...(dims && { dims }),
+              ...(values.metric && { primaryMetric: values.metric }),
+            })
+          : undefined;
+        const options: FinetuneOptions = {
+          loss,
+          ...trainingFlags,
+          metricForBestModel: evaluator ? (values.metric ?? evaluator.primaryMetric) : undefined,
+          seed,
+          evaluator,
+          evaluateBeforeTraining: evaluator !== undefined && !values.resume,
+          outputDir: values.output,
+          resume: values.resume,
+          signal,
+          onProgress: terminalProgress('fine-tuning', { unit: 'steps' }),
+          onEvaluate: (record) => {
+            const keys = Object.keys(record.metrics).filter((k) => /ndcg@10$/.test(k));
+            const shown = keys.map((k) => `${k.replace(/_cosine_ndcg@10$/, '')} ${record.metrics[k]!.toFixed(4)}`).join(' · ');
+            console.error(`\n${record.step === 0 ? 'baseline' : `step ${record.step} (epoch ${record.epoch.toFixed(2)})`} NDCG@10: ${shown}`);
+          },
+          onCheckpoint: (path) => console.error(`\ncheckpoint: ${path}`),
+        };
+        const started = Date.now();
+        const result = await finetune(model, train, options);
+        const took = formatDuration((Date.now() - started) / 1000);
+        if (result.stopped) {
+          console.error(
+            `\nstopped at step ${result.globalStep}/${result.totalSteps} after ${took}.` +
+              (result.lastCheckpoint
+                ? ` Checkpoint: ${result.lastCheckpoint}\nResume with:\n  ${resumeCommand('finetune', argv)}`
+                : ' No checkpoint was written (pass --output DIR to make runs resumable).'),
+          );
+          return 130;
+        }
+        const best = result.bestMetric !== undefined ? `; best ${result.metricForBestModel} = ${result.bestMetric.toFixed(4)} at step ${result.bestStep}` : '';
+        console.log(`trained ${result.globalStep} steps in ${took}${best}${values.output ? `; model saved to ${values.output}` : ''}`);
+        if (!values.output) console.error('embedlab finetune: no --output given, so the trained model was not saved');
+      });
     } finally {
-      process.off('SIGINT', onSigint);
       model.dispose();
     }
   },
