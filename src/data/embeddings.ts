@@ -26,7 +26,7 @@ export async function writeEmbeddings(base: string, ids: readonly string[], embe
   }
   const bad = ids.findIndex((id) => /[\r\n]/.test(id));
   if (bad >= 0) throw new EmbedlabError(`id ${JSON.stringify(ids[bad])} (row ${bad + 1}) contains a line break; .ids files hold one id per line`);
-  const npy = base.replace(/\.npy$/i, '') + '.npy';
+  const npy = /\.npy$/i.test(base) ? base : `${base}.npy`;
   const idsPath = idsPathFor(npy);
   await writeFileAtomic(npy, encodeNpy(embeddings));
   await writeFileAtomic(idsPath, ids.join('\n') + (ids.length ? '\n' : ''));
