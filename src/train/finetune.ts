@@ -18,7 +18,7 @@ import {
   saveCheckpoint,
 } from './checkpoint';
 import { clipGradNorm } from './clip';
-import { batchGradients } from './gradients';
+import { addGradients, batchGradients } from './gradients';
 import { AdamW } from './optimizer';
 import { checkRows, makeBatch, rowTexts } from './rows';
 import { planEpoch, type BatchSamplerName } from './sampler';
@@ -141,7 +141,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
               random: new Random(stepSeed),
               dropoutSeed: stepSeed,
             });
-            grads = addInto(grads, result.grads);
+            grads = addGradients(grads, result.grads);
             if (!Number.isFinite(result.loss)) {
               throw nonFinite(`the loss is ${result.loss}`, globalStep + 1, epoch, b + k, lr, lastCheckpoint);
             }
@@ -246,22 +246,6 @@ function mixSeed(seed: number, step: number, k: number): number {
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35) ^ Math.imul(k + 1, 0x27d4eb2f);
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
-
-/** Sums `grads` into `total` (disposing what it replaces). */
-function addInto(total: Map<string, tf.Tensor> | undefined, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
-  if (!total) return grads;
-  for (const [name, g] of grads) {
-    const previous = total.get(name);
-    if (previous) {
-      total.set(name, tf.add(previous, g));
-      previous.dispose();
-      g.dispose();
-    } else {
-      total.set(name, g);
-    }
-  }
-  return total;
 }
 
 function nonFinite(what: string, step: number, epoch: number, batch: number, lr: number, checkpoint: string | undefined): EmbedlabError {

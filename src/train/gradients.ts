@@ -83,6 +83,25 @@ function byWeightName(trainable: Trainable, grads: tf.NamedTensorMap): Map<strin
   return out;
 }
 
+/**
+ * Adds `grads` into `total` by weight name and returns the sum; the tensors it
+ * replaces are disposed. With no `total` yet, `grads` itself becomes the sum.
+ */
+export function addGradients(total: Map<string, tf.Tensor> | undefined, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  if (!total) return grads;
+  for (const [name, g] of grads) {
+    const previous = total.get(name);
+    if (previous) {
+      total.set(name, tf.add(previous, g));
+      previous.dispose();
+      g.dispose();
+    } else {
+      total.set(name, g);
+    }
+  }
+  return total;
+}
+
 async function readScalar(t: tf.Tensor): Promise<number> {
   const value = (await t.data())[0]!;
   t.dispose();
@@ -162,16 +181,7 @@ async function gradCache(
         );
         surrogate.dispose();
         g.dispose();
-        for (const [name, grad] of byWeightName(trainable, grads)) {
-          const previous = total.get(name);
-          if (previous) {
-            total.set(name, tf.add(previous, grad));
-            previous.dispose();
-            grad.dispose();
-          } else {
-            total.set(name, grad);
-          }
-        }
+        addGradients(total, byWeightName(trainable, grads));
       }
     }
   } finally {
