@@ -13,6 +13,7 @@
  * batch.inputIds[5];     // 101: the empty text is [CLS] [SEP], then padding
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
 import type { TokenBatch } from './types';
 
 /** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
@@ -52,6 +53,7 @@ export class TextTokenizer {
   private readonly prefix: TokenSequence;
   private readonly suffix: TokenSequence;
   private readonly truncateLeft: boolean;
+  private readonly textFixes: BertTextFixes;
 
   constructor(
     /** Parsed tokenizer.json. */
@@ -68,6 +70,7 @@ export class TextTokenizer {
     this.addSpecialTokens = options.addSpecialTokens ?? true;
     this.strip = options.strip ?? true;
     this.truncateLeft = tokenizerConfig.truncation_side === 'left';
+    this.textFixes = bertTextFixes(tokenizerJson.normalizer);
     let maxId = -1;
     for (const id of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
@@ -93,6 +96,7 @@ export class TextTokenizer {
   encode(text: string): TokenSequence {
     let prepared = this.strip ? text.replace(PY_STRIP, '') : text;
     if (this.doLowerCase) prepared = prepared.toLowerCase();
+    prepared = applyBertTextFixes(prepared, this.textFixes);
     let body = this.tokenizer.encode(prepared, { add_special_tokens: false }).ids;
     const room = this.maxLength - this.prefix.ids.length - this.suffix.ids.length;
     if (body.length > room) body = this.truncateLeft ? body.slice(body.length - room) : body.slice(0, room);
