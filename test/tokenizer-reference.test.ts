@@ -22,8 +22,11 @@ interface TokenizerFixture {
 const fixture = readFixture<TokenizerFixture>('tokenizer-cases.json');
 
 function checkFolder(dir: string): void {
+  const tokenizers = new Map<string, ReturnType<typeof loadTokenizer>>();
   for (const c of fixture.cases) {
-    const tokenizer = loadTokenizer(dir, { maxLength: c.max_length, doLowerCase: c.do_lower_case });
+    const key = `${c.max_length}/${c.do_lower_case}`;
+    if (!tokenizers.has(key)) tokenizers.set(key, loadTokenizer(dir, { maxLength: c.max_length, doLowerCase: c.do_lower_case }));
+    const tokenizer = tokenizers.get(key)!;
     const got = tokenizer.encode(fixture.texts[c.text]!).ids;
     const label = `text ${c.text} ${JSON.stringify(fixture.texts[c.text]!.slice(0, 60))} (max_length ${c.max_length}, lower ${c.do_lower_case})`;
     assert.deepEqual(tokenizer.idsToTokens(got), c.tokens, label);
