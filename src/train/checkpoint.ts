@@ -1,11 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsFile, readSafetensors, writeSafetensors } from '../models/safetensors';
+import type { HostTensor } from '../models/safetensors';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
+import { assignWeights, copyTrainableWeights } from './hostWeights';
 import type { AdamW, AdamWState } from './optimizer';
 import type { TrainerState } from './types';
 
@@ -62,7 +63,7 @@ export async function saveCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   try {
     await model.save(tmp);
-    await writeSafetensors(join(tmp, WEIGHTS_FILE), await hostWeights(model));
+    await writeSafetensors(join(tmp, WEIGHTS_FILE), await copyTrainableWeights(model));
     const opt = await optimizer.exportState();
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of opt.expAvg) tensors.set(`exp_avg.${name}`, t);
@@ -76,14 +77,6 @@ export async function saveCheckpoint(
     throw error;
   }
   return final;
-}
-
-async function hostWeights(model: SentenceEmbedder): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, v] of model.namedWeights()) {
-    if (v.trainable) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
-  }
-  return out;
 }
 
 /** Reads a checkpoint's trainer state, with a clear error when the folder is not a checkpoint. */
@@ -128,18 +121,16 @@ export function checkFingerprint(checkpoint: string, state: TrainerState, model:
 export function restoreCheckpoint(checkpoint: string, model: SentenceEmbedder, optimizer?: AdamW): void {
   const path = join(checkpoint, WEIGHTS_FILE);
   if (!existsSync(path)) throw new EmbedlabError(`${checkpoint} is not a complete checkpoint: ${WEIGHTS_FILE} is missing`);
-  const weights = readSafetensors(path);
-  const named = model.namedWeights();
+  const stored = readSafetensors(path);
+  const weights = new Map<string, HostTensor>();
   for (const [name, shape] of modelFingerprint(model)) {
-    const stored = weights.get(name);
-    if (!stored || stored.shape.join(',') !== shape.join(',')) {
+    const weight = stored.get(name);
+    if (!weight || weight.shape.join(',') !== shape.join(',')) {
       throw new EmbedlabError(`checkpoint ${checkpoint} has no weight "${name}" of shape [${shape}]`);
     }
+    weights.set(name, weight);
   }
-  for (const [name] of modelFingerprint(model)) {
-    const stored = weights.get(name)!;
-    tf.tidy(() => named.get(name)!.assign(tf.tensor(stored.data, stored.shape)));
-  }
+  assignWeights(model, weights);
   if (optimizer) {
     const file = SafetensorsFile.open(join(checkpoint, OPTIMIZER_FILE));
     try {

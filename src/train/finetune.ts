@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import type { TrainingRow } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
-import { checkpointName, modelFingerprint, pruneCheckpoints, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { BestModelTracker } from './bestModel';
+import { modelFingerprint, pruneCheckpoints, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { clipGradNorm } from './clip';
 import { addGradients, batchGradients } from './gradients';
 import { AdamW } from './optimizer';
@@ -37,14 +37,13 @@ import type { EvalRecord, FinetuneOptions, FinetuneResult, TrainerState, Trainin
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
   const plan = planRun(model, rows, options);
-  const { loss, evaluator, metric, greaterIsBetter, outputDir, schedule, signature } = plan;
+  const { loss, evaluator, metric, outputDir, schedule, signature } = plan;
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
   let globalStep = 0;
   let startEpoch = 0;
   let startBatch = 0;
-  let best: { value: number; step: number; checkpoint?: string } | undefined;
-  let bestWeights: Map<string, Float32Array> | undefined;
+  const best = new BestModelTracker(plan);
   let lastCheckpoint: string | undefined;
   let stopped: FinetuneResult['stopped'];
 
@@ -57,9 +56,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       startBatch = state.batchInEpoch;
       history.steps.push(...state.history.steps);
       history.evals.push(...state.history.evals);
-      if (state.bestMetric !== undefined && state.bestStep !== undefined) {
-        best = { value: state.bestMetric, step: state.bestStep, checkpoint: state.bestCheckpoint };
-      }
+      best.resume(state);
       lastCheckpoint = plan.resumeFrom.path;
     }
 
@@ -89,16 +86,16 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
         batchInEpoch,
         totalSteps: schedule.totalSteps,
         history,
-        bestMetric: best?.value,
-        bestStep: best?.step,
-        bestCheckpoint: best?.checkpoint,
+        bestMetric: best.current?.value,
+        bestStep: best.current?.step,
+        bestCheckpoint: best.current?.checkpoint,
         metricForBestModel: metric,
         modelFingerprint: modelFingerprint(model),
         run: signature,
       };
       lastCheckpoint = await saveCheckpoint(outputDir!, model, optimizer, state);
       if (plan.saveTotalLimit !== undefined) {
-        await pruneCheckpoints(outputDir!, plan.saveTotalLimit, [best?.checkpoint ? join(outputDir!, best.checkpoint) : undefined]);
+        await pruneCheckpoints(outputDir!, plan.saveTotalLimit, [best.checkpointPath]);
       }
       options.onCheckpoint?.(lastCheckpoint);
     };
@@ -173,11 +170,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
           } catch (error) {
             if (!options.signal?.aborted) throw error;
           }
-          if (value !== undefined && (!best || (greaterIsBetter ? value > best.value : value < best.value))) {
-            best = { value, step: globalStep, checkpoint: outputDir ? checkpointName(globalStep) : undefined };
-            newBest = true;
-            if (!outputDir && plan.loadBestModelAtEnd) bestWeights = await snapshotWeights(model);
-          }
+          if (value !== undefined) newBest = await best.offer(value, globalStep, model);
         }
 
         const aborted = options.signal?.aborted === true;
@@ -197,10 +190,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       }
     }
 
-    if (!stopped && plan.loadBestModelAtEnd && best) {
-      if (best.checkpoint && outputDir) restoreCheckpoint(join(outputDir, best.checkpoint), model);
-      else if (bestWeights) restoreWeights(model, bestWeights);
-    }
+    if (!stopped && plan.loadBestModelAtEnd) best.restore(model);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
   } finally {
     optimizer.dispose();
@@ -208,10 +198,10 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
 
   return {
     history,
-    bestMetric: best?.value,
+    bestMetric: best.current?.value,
     metricForBestModel: metric,
-    bestStep: best?.step,
-    bestCheckpoint: best?.checkpoint && outputDir ? join(outputDir, best.checkpoint) : undefined,
+    bestStep: best.current?.step,
+    bestCheckpoint: best.checkpointPath,
     globalStep,
     totalSteps: schedule.totalSteps,
     stopped,
@@ -238,18 +228,4 @@ function nonFinite(what: string, step: number, epoch: number, batch: number, lr:
       `and check the data for empty or extreme texts. ` +
       (checkpoint ? `The last good checkpoint is ${checkpoint}.` : 'No checkpoint was written.'),
   );
-}
-
-async function snapshotWeights(model: SentenceEmbedder): Promise<Map<string, Float32Array>> {
-  const out = new Map<string, Float32Array>();
-  for (const [name, v] of model.namedWeights()) if (v.trainable) out.set(name, (await v.data()) as Float32Array);
-  return out;
-}
-
-function restoreWeights(model: SentenceEmbedder, weights: Map<string, Float32Array>): void {
-  const named = model.namedWeights();
-  for (const [name, data] of weights) {
-    const v = named.get(name)!;
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
-  }
 }
