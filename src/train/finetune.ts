@@ -4,6 +4,7 @@ import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import { BestModelTracker } from './bestModel';
+import { EvaluationRunner, skipIfStopped } from './evaluation';
 import { modelFingerprint, pruneCheckpoints, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { clipGradNorm } from './clip';
 import { addGradients, batchGradients } from './gradients';
@@ -11,7 +12,7 @@ import { AdamW } from './optimizer';
 import { makeBatch } from './rows';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
-import type { EvalRecord, FinetuneOptions, FinetuneResult, TrainerState, TrainingHistory } from './types';
+import type { FinetuneOptions, FinetuneResult, TrainerState, TrainingHistory } from './types';
 
 /**
  * Fine-tunes `model` on `rows` with the sentence-transformers training recipe:
@@ -60,21 +61,10 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       lastCheckpoint = plan.resumeFrom.path;
     }
 
-    const evaluate = async (epoch: number): Promise<number | undefined> => {
-      if (!evaluator) return undefined;
-      const metrics = await evaluator.evaluate(model, { signal: options.signal });
-      const record: EvalRecord = { step: globalStep, epoch, metrics };
-      history.evals.push(record);
-      options.onEvaluate?.(record);
-      const value = metrics[metric!];
-      if (typeof value !== 'number' || Number.isNaN(value)) {
-        throw new EmbedlabError(`the evaluator returned no value for "${metric}" (it returned: ${Object.keys(metrics).join(', ')})`);
-      }
-      return value;
-    };
-
-    if (options.evaluateBeforeTraining && evaluator && globalStep === 0 && !history.evals.some((e) => e.step === 0)) {
-      await evaluate(0);
+    const evaluation = evaluator && new EvaluationRunner(evaluator, metric!, model, history, options);
+    // the baseline is recorded but never becomes the best model: no checkpoint holds it
+    if (options.evaluateBeforeTraining && evaluation && globalStep === 0 && !history.evals.some((e) => e.step === 0)) {
+      await evaluation.run(0, 0);
     }
 
     const writeCheckpoint = async (epoch: number, batchInEpoch: number) => {
@@ -161,15 +151,10 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
 
         let newBest = false;
         const wantEval =
-          evaluator !== undefined &&
+          evaluation !== undefined &&
           ((plan.evalSteps !== undefined && globalStep % plan.evalSteps === 0) || ((epochEnd || lastStep) && plan.evalEveryEpoch));
         if (wantEval) {
-          let value: number | undefined;
-          try {
-            value = await evaluate(epochFloat);
-          } catch (error) {
-            if (!options.signal?.aborted) throw error;
-          }
+          const value = await evaluation.run(globalStep, epochFloat).catch(skipIfStopped(options.signal));
           if (value !== undefined) newBest = await best.offer(value, globalStep, model);
         }
 
