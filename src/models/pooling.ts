@@ -12,6 +12,12 @@
  * With `include_prompt: false` the first `promptLength` tokens are left out
  * (masked) for every mode except cls.
  *
+ * Upstream's max pooling writes −1e9 into the padded positions of the token
+ * embeddings in place, and its cls output is a view of position 0 of that same
+ * tensor; so with max on, a row whose first token is masked (an all-padding
+ * row, or the prompt's [CLS] under `include_prompt: false`) gets −1e9 in its
+ * cls block. That is reproduced here so the numbers stay identical.
+ *
  * @example
  * const config = parsePoolingConfig({ word_embedding_dimension: 384, pooling_mode_mean_tokens: true }, 'inline');
  * const sentences = pool(tokenEmbeddings, batch, config); // [batch, 384]
@@ -89,14 +95,19 @@ export function pool(tokens: tf.Tensor3D, batch: TokenBatch, config: PoolingConf
     const outputs: tf.Tensor2D[] = [];
     const maskedSum = () => tf.sum(tf.mul(tokens, m), 1) as tf.Tensor2D;
     const count = () => tf.maximum(tf.sum(m, 1), 1e-9);
+    // real tokens keep their value exactly; padding becomes −1e9
+    const padsAtMinus1e9 = () => tf.add(tf.mul(tokens, m), tf.mul(tf.sub(1, m), -1e9)) as tf.Tensor3D;
+    const withMax = config.modes.includes('max');
     for (const mode of config.modes) {
       switch (mode) {
-        case 'cls':
-          outputs.push(tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, dim]), [b, dim]));
+        case 'cls': {
+          // with max on, upstream's cls view sees max pooling's in-place −1e9 (see above)
+          const source = withMax ? padsAtMinus1e9() : tokens;
+          outputs.push(tf.reshape(tf.slice(source, [0, 0, 0], [b, 1, dim]), [b, dim]));
           break;
+        }
         case 'max':
-          // real tokens keep their value exactly; padding becomes −1e9
-          outputs.push(tf.max(tf.add(tf.mul(tokens, m), tf.mul(tf.sub(1, m), -1e9)), 1) as tf.Tensor2D);
+          outputs.push(tf.max(padsAtMinus1e9(), 1) as tf.Tensor2D);
           break;
         case 'mean':
           outputs.push(tf.div(maskedSum(), count()));
