@@ -5,14 +5,15 @@ import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import { BestModelTracker } from './bestModel';
 import { EvaluationRunner, skipIfStopped } from './evaluation';
-import { modelFingerprint, pruneCheckpoints, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { restoreCheckpoint } from './checkpoint';
+import { CheckpointWriter } from './checkpointWriter';
 import { clipGradNorm } from './clip';
 import { addGradients, batchGradients } from './gradients';
 import { AdamW } from './optimizer';
 import { makeBatch } from './rows';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
-import type { FinetuneOptions, FinetuneResult, TrainerState, TrainingHistory } from './types';
+import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
 
 /**
  * Fine-tunes `model` on `rows` with the sentence-transformers training recipe:
@@ -67,28 +68,15 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       await evaluation.run(0, 0);
     }
 
-    const writeCheckpoint = async (epoch: number, batchInEpoch: number) => {
-      const state: TrainerState = {
-        format: 'embedlab.trainer_state',
-        version: 1,
-        globalStep,
-        epoch,
-        batchInEpoch,
-        totalSteps: schedule.totalSteps,
-        history,
-        bestMetric: best.current?.value,
-        bestStep: best.current?.step,
-        bestCheckpoint: best.current?.checkpoint,
-        metricForBestModel: metric,
-        modelFingerprint: modelFingerprint(model),
-        run: signature,
-      };
-      lastCheckpoint = await saveCheckpoint(outputDir!, model, optimizer, state);
-      if (plan.saveTotalLimit !== undefined) {
-        await pruneCheckpoints(outputDir!, plan.saveTotalLimit, [best.checkpointPath]);
-      }
-      options.onCheckpoint?.(lastCheckpoint);
-    };
+    const checkpoints =
+      outputDir &&
+      new CheckpointWriter(
+        outputDir,
+        model,
+        optimizer,
+        { totalSteps: schedule.totalSteps, metricForBestModel: metric, signature, saveTotalLimit: plan.saveTotalLimit },
+        options,
+      );
 
     const started = performance.now();
     const firstStep = globalStep;
@@ -160,13 +148,13 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
 
         const aborted = options.signal?.aborted === true;
         if (
-          outputDir &&
+          checkpoints &&
           ((plan.saveSteps !== undefined && globalStep % plan.saveSteps === 0) ||
             ((epochEnd || lastStep) && plan.saveEveryEpoch) ||
             newBest ||
             aborted)
         ) {
-          await writeCheckpoint(next.epoch, next.batch);
+          lastCheckpoint = await checkpoints.write(globalStep, { epoch: next.epoch, batchInEpoch: next.batch }, history, best);
         }
         if (aborted) {
           stopped = 'signal';
