@@ -1,16 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
 import type { TrainingRow } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
-import { EmbedlabError } from '../util/errors';
-import { Random } from '../util/random';
 import { BestModelTracker } from './bestModel';
 import { EvaluationRunner, skipIfStopped } from './evaluation';
 import { restoreCheckpoint } from './checkpoint';
 import { CheckpointWriter } from './checkpointWriter';
-import { clipGradNorm } from './clip';
-import { addGradients, batchGradients } from './gradients';
 import { AdamW } from './optimizer';
-import { makeBatch } from './rows';
+import { optimizerStep } from './optimizerStep';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
 import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
@@ -82,60 +77,37 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
     const firstStep = globalStep;
     let examples = 0;
     const accum = plan.gradAccumSteps;
+    const stepSetup = { model, loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
 
     training: for (let epoch = startEpoch; globalStep < schedule.totalSteps; epoch++) {
       const batches = plan.batchesFor(epoch);
       for (let b = epoch === startEpoch ? startBatch : 0; b < batches.length && globalStep < schedule.totalSteps; b += accum) {
         const group = batches.slice(b, b + accum);
         const lr = learningRateAt(globalStep, schedule);
-        let grads: Map<string, tf.Tensor> | undefined;
-        let lossSum = 0;
-        try {
-          for (let k = 0; k < group.length; k++) {
-            const batch = makeBatch(rows, group[k]!, plan.negatives, loss.requires);
-            const stepSeed = mixSeed(plan.seed, globalStep, k);
-            const result = await batchGradients(model, loss, batch, {
-              scale: 1 / group.length,
-              random: new Random(stepSeed),
-              dropoutSeed: stepSeed,
-            });
-            grads = addGradients(grads, result.grads);
-            if (!Number.isFinite(result.loss)) {
-              throw nonFinite(`the loss is ${result.loss}`, globalStep + 1, epoch, b + k, lr, lastCheckpoint);
-            }
-            lossSum += result.loss;
-            examples += group[k]!.length;
-          }
-          const gradNorm = await clipGradNorm(grads!, plan.maxGradNorm);
-          if (!Number.isFinite(gradNorm)) throw nonFinite(`the gradient norm is ${gradNorm}`, globalStep + 1, epoch, b, lr, lastCheckpoint);
-          optimizer.step(grads!, lr);
-          globalStep += 1;
-          const batchInEpoch = Math.min(b + accum, batches.length);
-          const epochFloat = epoch + batchInEpoch / batches.length;
-          const stepLoss = lossSum / group.length;
-          history.steps.push({ step: globalStep, epoch: epochFloat, loss: stepLoss, lr, gradNorm });
-          if (options.onProgress) {
-            const seconds = (performance.now() - started) / 1000;
-            const done = globalStep - firstStep;
-            options.onProgress({
-              step: globalStep,
-              totalSteps: schedule.totalSteps,
-              epoch: epochFloat,
-              epochs: plan.epochs,
-              loss: stepLoss,
-              lr,
-              examplesPerSec: seconds > 0 ? examples / seconds : 0,
-              etaSeconds: done > 0 ? (seconds / done) * (schedule.totalSteps - globalStep) : 0,
-            });
-          }
-        } finally {
-          if (grads) tf.dispose([...grads.values()]);
+        const step = await optimizerStep(stepSetup, group, { globalStep, epoch, firstBatch: b, lr, lastCheckpoint });
+        examples += step.examples;
+        globalStep += 1;
+        const batchInEpoch = Math.min(b + accum, batches.length);
+        const epochFloat = epoch + batchInEpoch / batches.length;
+        history.steps.push({ step: globalStep, epoch: epochFloat, loss: step.loss, lr, gradNorm: step.gradNorm });
+        if (options.onProgress) {
+          const seconds = (performance.now() - started) / 1000;
+          const done = globalStep - firstStep;
+          options.onProgress({
+            step: globalStep,
+            totalSteps: schedule.totalSteps,
+            epoch: epochFloat,
+            epochs: plan.epochs,
+            loss: step.loss,
+            lr,
+            examplesPerSec: seconds > 0 ? examples / seconds : 0,
+            etaSeconds: done > 0 ? (seconds / done) * (schedule.totalSteps - globalStep) : 0,
+          });
         }
 
         const epochEnd = batchInEpochAfter(b, accum, batches.length) >= batches.length;
         const lastStep = globalStep >= schedule.totalSteps;
         const next = epochEnd ? { epoch: epoch + 1, batch: 0 } : { epoch, batch: b + accum };
-        const epochFloat = history.steps[history.steps.length - 1]!.epoch;
 
         let newBest = false;
         const wantEval =
@@ -185,20 +157,4 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
 
 function batchInEpochAfter(b: number, accum: number, batches: number): number {
   return Math.min(b + accum, batches);
-}
-
-/** A 32-bit seed for optimizer step `step`, micro-batch `k`. */
-function mixSeed(seed: number, step: number, k: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35) ^ Math.imul(k + 1, 0x27d4eb2f);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
-
-function nonFinite(what: string, step: number, epoch: number, batch: number, lr: number, checkpoint: string | undefined): EmbedlabError {
-  return new EmbedlabError(
-    `training stopped: ${what} at step ${step} (epoch ${epoch + 1}, batch ${batch + 1}). ` +
-      `Try a lower learning rate (it was ${lr.toExponential(2)}; peak set by lr), a warm-up, or gradient clipping (maxGradNorm), ` +
-      `and check the data for empty or extreme texts. ` +
-      (checkpoint ? `The last good checkpoint is ${checkpoint}.` : 'No checkpoint was written.'),
-  );
 }
