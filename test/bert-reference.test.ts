@@ -79,6 +79,13 @@ function modelFolder(name: string, options: { dtype?: Dtype; config?: Record<str
   return dir;
 }
 
+/** Sets tokenizer_config.json's model_max_length in `dir`. */
+function withModelMaxLength(dir: string, length: number): string {
+  const path = join(dir, 'tokenizer_config.json');
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), model_max_length: length }));
+  return dir;
+}
+
 function batchOf(ids: number[][], mask: number[][], types: number[][]): TokenBatch {
   return {
     inputIds: Int32Array.from(ids.flat()),
@@ -200,6 +207,7 @@ test('bert reference: max_seq_length from sentence_bert_config, else min(max_pos
     ['sentence_bert_config.json', loadModelFolder(modelFolder('with-sbert')), 24],
     ['max_position_embeddings', loadModelFolder(modelFolder('without-sbert', { sbert: false })), 40],
     ['maxSeqLength option', loadModelFolder(modelFolder('with-sbert'), { maxSeqLength: 12 }), 12],
+    ['tokenizer model_max_length', loadModelFolder(withModelMaxLength(modelFolder('short-tokenizer', { sbert: false }), 12)), 12],
   ];
   for (const [what, model, length] of cases) {
     assert.equal(model.maxSeqLength, length, what);
