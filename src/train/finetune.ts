@@ -1,11 +1,14 @@
 import type { TrainingRow } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
 import { BestModelTracker } from './bestModel';
-import { EvaluationRunner, skipIfStopped } from './evaluation';
+import { isDue } from './cadence';
 import { restoreCheckpoint } from './checkpoint';
-import { CheckpointWriter } from './checkpointWriter';
+import { CheckpointWriter, type ResumePosition } from './checkpointWriter';
+import { EvaluationRunner, skipIfStopped } from './evaluation';
 import { AdamW } from './optimizer';
-import { optimizerStep } from './optimizerStep';
+import { optimizerStep, type StepSetup } from './optimizerStep';
+import { ProgressMeter } from './progressMeter';
+import { remainingSteps } from './remainingSteps';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
 import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
@@ -34,104 +37,67 @@ import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
   const plan = planRun(model, rows, options);
-  const { loss, evaluator, metric, outputDir, schedule, signature } = plan;
+  const { outputDir, schedule } = plan;
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
-  let globalStep = 0;
-  let startEpoch = 0;
-  let startBatch = 0;
   const best = new BestModelTracker(plan);
+  let globalStep = 0;
+  let resumeAt: ResumePosition = { epoch: 0, batchInEpoch: 0 };
   let lastCheckpoint: string | undefined;
   let stopped: FinetuneResult['stopped'];
 
   try {
     if (plan.resumeFrom) {
-      const state = plan.resumeFrom.state;
-      restoreCheckpoint(plan.resumeFrom.path, model, optimizer);
+      const { path, state } = plan.resumeFrom;
+      restoreCheckpoint(path, model, optimizer);
       globalStep = state.globalStep;
-      startEpoch = state.epoch;
-      startBatch = state.batchInEpoch;
+      resumeAt = { epoch: state.epoch, batchInEpoch: state.batchInEpoch };
       history.steps.push(...state.history.steps);
       history.evals.push(...state.history.evals);
       best.resume(state);
-      lastCheckpoint = plan.resumeFrom.path;
+      lastCheckpoint = path;
     }
 
-    const evaluation = evaluator && new EvaluationRunner(evaluator, metric!, model, history, options);
+    const evaluation = plan.evaluator && new EvaluationRunner(plan.evaluator, plan.metric!, model, history, options);
     // the baseline is recorded but never becomes the best model: no checkpoint holds it
     if (options.evaluateBeforeTraining && evaluation && globalStep === 0 && !history.evals.some((e) => e.step === 0)) {
       await evaluation.run(0, 0);
     }
-
     const checkpoints =
       outputDir &&
       new CheckpointWriter(
         outputDir,
         model,
         optimizer,
-        { totalSteps: schedule.totalSteps, metricForBestModel: metric, signature, saveTotalLimit: plan.saveTotalLimit },
+        { totalSteps: schedule.totalSteps, metricForBestModel: plan.metric, signature: plan.signature, saveTotalLimit: plan.saveTotalLimit },
         options,
       );
+    const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
+    const progress = new ProgressMeter(globalStep, schedule.totalSteps, plan.epochs);
 
-    const started = performance.now();
-    const firstStep = globalStep;
-    let examples = 0;
-    const accum = plan.gradAccumSteps;
-    const stepSetup = { model, loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
+    for (const planned of remainingSteps(plan.batchesFor, plan.gradAccumSteps, resumeAt, schedule.totalSteps - globalStep)) {
+      const lr = learningRateAt(globalStep, schedule);
+      const { firstBatch, epoch, epochProgress } = planned;
+      const step = await optimizerStep(stepSetup, planned.batches, { globalStep, epoch, firstBatch, lr, lastCheckpoint });
+      globalStep += 1;
+      history.steps.push({ step: globalStep, epoch: epochProgress, loss: step.loss, lr, gradNorm: step.gradNorm });
+      progress.count(step.examples);
+      options.onProgress?.(progress.at(globalStep, epochProgress, step.loss, lr));
 
-    training: for (let epoch = startEpoch; globalStep < schedule.totalSteps; epoch++) {
-      const batches = plan.batchesFor(epoch);
-      for (let b = epoch === startEpoch ? startBatch : 0; b < batches.length && globalStep < schedule.totalSteps; b += accum) {
-        const group = batches.slice(b, b + accum);
-        const lr = learningRateAt(globalStep, schedule);
-        const step = await optimizerStep(stepSetup, group, { globalStep, epoch, firstBatch: b, lr, lastCheckpoint });
-        examples += step.examples;
-        globalStep += 1;
-        const batchInEpoch = Math.min(b + accum, batches.length);
-        const epochFloat = epoch + batchInEpoch / batches.length;
-        history.steps.push({ step: globalStep, epoch: epochFloat, loss: step.loss, lr, gradNorm: step.gradNorm });
-        if (options.onProgress) {
-          const seconds = (performance.now() - started) / 1000;
-          const done = globalStep - firstStep;
-          options.onProgress({
-            step: globalStep,
-            totalSteps: schedule.totalSteps,
-            epoch: epochFloat,
-            epochs: plan.epochs,
-            loss: step.loss,
-            lr,
-            examplesPerSec: seconds > 0 ? examples / seconds : 0,
-            etaSeconds: done > 0 ? (seconds / done) * (schedule.totalSteps - globalStep) : 0,
-          });
-        }
-
-        const epochEnd = batchInEpochAfter(b, accum, batches.length) >= batches.length;
-        const lastStep = globalStep >= schedule.totalSteps;
-        const next = epochEnd ? { epoch: epoch + 1, batch: 0 } : { epoch, batch: b + accum };
-
-        let newBest = false;
-        const wantEval =
-          evaluation !== undefined &&
-          ((plan.evalSteps !== undefined && globalStep % plan.evalSteps === 0) || ((epochEnd || lastStep) && plan.evalEveryEpoch));
-        if (wantEval) {
-          const value = await evaluation.run(globalStep, epochFloat).catch(skipIfStopped(options.signal));
-          if (value !== undefined) newBest = await best.offer(value, globalStep, model);
-        }
-
-        const aborted = options.signal?.aborted === true;
-        if (
-          checkpoints &&
-          ((plan.saveSteps !== undefined && globalStep % plan.saveSteps === 0) ||
-            ((epochEnd || lastStep) && plan.saveEveryEpoch) ||
-            newBest ||
-            aborted)
-        ) {
-          lastCheckpoint = await checkpoints.write(globalStep, { epoch: next.epoch, batchInEpoch: next.batch }, history, best);
-        }
-        if (aborted) {
-          stopped = 'signal';
-          break training;
-        }
+      const epochBoundary = planned.endsEpoch || globalStep >= schedule.totalSteps;
+      let newBest = false;
+      if (evaluation && isDue(plan.evaluateEvery, globalStep, epochBoundary)) {
+        const value = await evaluation.run(globalStep, epochProgress).catch(skipIfStopped(options.signal));
+        if (value !== undefined) newBest = await best.offer(value, globalStep, model);
+      }
+      const aborted = options.signal?.aborted === true;
+      // a new best is saved at once: its checkpoint is where loadBestModelAtEnd finds its weights
+      if (checkpoints && (isDue(plan.saveEvery, globalStep, epochBoundary) || newBest || aborted)) {
+        lastCheckpoint = await checkpoints.write(globalStep, planned.next, history, best);
+      }
+      if (aborted) {
+        stopped = 'signal';
+        break;
       }
     }
 
@@ -144,7 +110,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
   return {
     history,
     bestMetric: best.current?.value,
-    metricForBestModel: metric,
+    metricForBestModel: plan.metric,
     bestStep: best.current?.step,
     bestCheckpoint: best.checkpointPath,
     globalStep,
@@ -153,8 +119,4 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
     lastCheckpoint,
     model,
   };
-}
-
-function batchInEpochAfter(b: number, accum: number, batches: number): number {
-  return Math.min(b + accum, batches);
 }

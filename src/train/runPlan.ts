@@ -4,6 +4,7 @@ import { mnrl } from '../losses/mnrl';
 import type { Loss } from '../losses/types';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
+import type { Cadence } from './cadence';
 import { epochBatches } from './epochBatches';
 import { modelSelection, type ModelSelection } from './modelSelection';
 import type { AdamWOptions } from './optimizer';
@@ -39,8 +40,8 @@ export type RunPlan = TrainingSettings &
     /** Hard-negative columns per batch. */
     negatives: number;
     adamW: AdamWOptions;
-    evalEveryEpoch: boolean;
-    saveEveryEpoch: boolean;
+    evaluateEvery: Cadence;
+    saveEvery: Cadence;
     saveFinalModel: boolean;
     schedule: ScheduleConfig;
     signature: RunSignature;
@@ -69,8 +70,8 @@ export function planRun(model: SentenceEmbedder, rows: TrainingRow[], options: F
     outputDir,
     negatives,
     adamW: { weightDecay: options.weightDecay, beta1: options.adamBeta1, beta2: options.adamBeta2, eps: options.adamEpsilon },
-    evalEveryEpoch: options.evalEveryEpoch ?? true,
-    saveEveryEpoch: options.saveEveryEpoch ?? true,
+    evaluateEvery: { everySteps: settings.evalSteps, atEpochEnd: options.evalEveryEpoch ?? true },
+    saveEvery: { everySteps: settings.saveSteps, atEpochEnd: options.saveEveryEpoch ?? true },
     saveFinalModel: options.saveFinalModel ?? true,
     schedule: { scheduler: settings.scheduler, lr: settings.lr, warmupSteps, totalSteps },
     signature,
