@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
+import { evaluateEmbeddings, InformationRetrievalEvaluator } from '../src/eval';
 import { BertEncoder, SentenceTransformer, loadModelFolder, parseBertConfig, parsePoolingConfig, pool, readSafetensors } from '../src/models';
 import type { TokenBatch } from '../src/tokenizer/types';
 import { SHARED, maxAbsDiff, pythonMissing, readFixture, runReferenceScript } from './referenceFixtures';
@@ -243,5 +244,35 @@ test('bert reference: weights sharded over model.safetensors.index.json encode t
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
   const model = loadModelFolder(dir);
   assertClose((await model.encode(fixture.texts, { batchSize: 3 })).data, fixture.encode_cases[0]!.embeddings.flat(), 1e-5, 'sharded');
+  model.dispose();
+});
+
+test('encodeQuery / encodeDocument and the retrieval evaluator use the model\'s query and document prompts, as upstream', async () => {
+  await initBackend();
+  const dir = modelFolder('prompts');
+  writeFileSync(join(dir, 'config_sentence_transformers.json'), JSON.stringify({ prompts: { query: 'query: ', passage: 'passage: ' }, default_prompt_name: null }));
+  const model = loadModelFolder(dir);
+  const texts = fixture.texts.slice(0, 5);
+  const same = async (a: Promise<{ data: Float32Array }>, b: Promise<{ data: Float32Array }>, what: string) =>
+    assert.deepEqual((await a).data, (await b).data, what);
+  await same(model.encodeQuery(texts), model.encode(texts, { prompt: 'query: ' }), 'query prompt');
+  await same(model.encodeDocument(texts), model.encode(texts, { prompt: 'passage: ' }), 'passage prompt (no "document" prompt)');
+  await same(model.encodeQuery(texts, { prompt: '' }), model.encode(texts), 'an explicit prompt wins');
+  await same(model.encodeDocument(texts, { promptName: 'query' }), model.encode(texts, { prompt: 'query: ' }), 'an explicit prompt name wins');
+
+  const irSet = {
+    queries: new Map(texts.map((t, i) => [`q${i}`, t])),
+    corpus: new Map(fixture.texts.map((t, i) => [`d${i}`, t.split('').reverse().join('')])),
+    relevantDocs: new Map(texts.map((_, i) => [`q${i}`, new Set([`d${i}`])])),
+  };
+  const result = await new InformationRetrievalEvaluator(irSet, { dims: [48, 16] }).evaluateDetailed(model);
+  const expected = await evaluateEmbeddings(
+    await model.encode(texts, { prompt: 'query: ' }),
+    await model.encode([...irSet.corpus.values()], { prompt: 'passage: ' }),
+    irSet,
+    { dims: [48, 16] },
+  );
+  assert.deepEqual(result.metrics, expected.metrics);
+  assert.deepEqual(result.runs.map((r) => [...r.rankings]), expected.runs.map((r) => [...r.rankings]));
   model.dispose();
 });

@@ -47,7 +47,12 @@ export interface InformationRetrievalOptions extends IRMetricConfig {
   engine?: 'auto' | ScoringEngine;
   /** Encoding batch size (default 32). */
   batchSize?: number;
-  /** Prompt prepended to queries / documents when encoding (e.g. "query: "). */
+  /**
+   * Prompt prepended to queries / documents when encoding (e.g. "query: ").
+   * Without a prompt or prompt name, queries use the model's prompt named
+   * "query" and documents its "document" / "passage" / "corpus" prompt, when
+   * the model defines one (upstream's `encode_query` / `encode_document`).
+   */
   queryPrompt?: string;
   corpusPrompt?: string;
   /** Names of prompts in the model's `config_sentence_transformers.json` (e.g. "query"). */
@@ -331,7 +336,11 @@ export class InformationRetrievalEvaluator implements Evaluator {
     const corpusTexts = [...this.irSet.corpus.values()];
     const total = prepared.ids.length + corpusTexts.length;
     const batchSize = this.options.batchSize ?? 32;
-    const queries = await model.encode(
+    // as upstream, queries go through encode_query and documents through encode_document, so a model's
+    // "query" / "document" prompts apply unless the options name other ones
+    const encodeQueries = model.encodeQuery?.bind(model) ?? model.encode.bind(model);
+    const encodeDocuments = model.encodeDocument?.bind(model) ?? model.encode.bind(model);
+    const queries = await encodeQueries(
       prepared.ids.map((id) => this.irSet.queries.get(id)!),
       { batchSize, prompt: this.options.queryPrompt, promptName: this.options.queryPromptName, signal: options.signal },
     );
@@ -345,7 +354,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
       for (let start = 0; start < corpusTexts.length; start += chunkSize) {
         signal?.throwIfAborted();
         const texts = corpusTexts.slice(start, start + chunkSize);
-        yield { offset: start, embeddings: await model.encode(texts, { batchSize, prompt, promptName, signal }) };
+        yield { offset: start, embeddings: await encodeDocuments(texts, { batchSize, prompt, promptName, signal }) };
       }
     })();
     return retrieve(

@@ -185,6 +185,34 @@ export class SentenceTransformer implements SentenceEmbedder {
   }
 
   /**
+   * {@link encode} for search queries: unless `prompt` or `promptName` is
+   * given, the model's prompt named "query" is used when it has one (else the
+   * default prompt), as sentence-transformers' `encode_query` does.
+   *
+   * @example
+   * const q = await model.encodeQuery(['what was revenue in 2023?']); // with prompts.query when the model defines it
+   */
+  encodeQuery(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    const unset = options.prompt === undefined && options.promptName === undefined;
+    return this.encode(texts, unset && 'query' in this.prompts ? { ...options, promptName: 'query' } : options);
+  }
+
+  /**
+   * {@link encode} for documents: unless `prompt` or `promptName` is given,
+   * the first of the model's prompts named "document", "passage" or "corpus"
+   * is used (else the default prompt), as sentence-transformers'
+   * `encode_document` does.
+   *
+   * @example
+   * const d = await model.encodeDocument(corpusTexts, { batchSize: 64 });
+   */
+  encodeDocument(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    const unset = options.prompt === undefined && options.promptName === undefined;
+    const name = unset ? ['document', 'passage', 'corpus'].find((n) => n in this.prompts) : undefined;
+    return this.encode(texts, name !== undefined ? { ...options, promptName: name } : options);
+  }
+
+  /**
    * Writes the sentence-transformers folder: the input module's files
    * (`model.safetensors` with Hugging Face names, `config.json`, tokenizer
    * files, `sentence_bert_config.json` — or `0_StaticEmbedding/`),

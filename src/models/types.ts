@@ -41,6 +41,17 @@ export interface SentenceEmbedder {
   namedWeights(): Map<string, tf.Variable>;
   /** Batched inference to a float32 matrix, in input order. */
   encode(texts: string[], options?: EncodeOptions): Promise<Matrix>;
+  /**
+   * `encode` for search queries: without `prompt`/`promptName` it uses the
+   * model's prompt named "query", if any (sentence-transformers `encode_query`).
+   */
+  encodeQuery?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
+  /**
+   * `encode` for documents: without `prompt`/`promptName` it uses the model's
+   * prompt named "document", "passage" or "corpus", the first that exists
+   * (sentence-transformers `encode_document`).
+   */
+  encodeDocument?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
   /** Writes a folder sentence-transformers loads unchanged. */
   save(dir: string): Promise<void>;
   dispose(): void;
