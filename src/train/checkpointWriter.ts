@@ -10,10 +10,11 @@ export interface ResumePosition {
   batchInEpoch: number;
 }
 
-/** The parts of the trainer state that stay the same through a run. */
+/** What a run's checkpoints share (the run plan has it all). */
 export interface CheckpointRun {
-  totalSteps: number;
-  metricForBestModel?: string;
+  schedule: { totalSteps: number };
+  /** The metric that picks the best model. */
+  metric?: string;
   signature: RunSignature;
   saveTotalLimit?: number;
 }
@@ -41,12 +42,12 @@ export class CheckpointWriter {
       globalStep,
       epoch: resumeAt.epoch,
       batchInEpoch: resumeAt.batchInEpoch,
-      totalSteps: this.run.totalSteps,
+      totalSteps: this.run.schedule.totalSteps,
       history,
       bestMetric: best.current?.value,
       bestStep: best.current?.step,
       bestCheckpoint: best.current?.checkpoint,
-      metricForBestModel: this.run.metricForBestModel,
+      metricForBestModel: this.run.metric,
       modelFingerprint: modelFingerprint(this.model),
       run: this.run.signature,
     };

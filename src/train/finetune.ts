@@ -63,15 +63,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
     if (options.evaluateBeforeTraining && evaluation && globalStep === 0 && !history.evals.some((e) => e.step === 0)) {
       await evaluation.run(0, 0);
     }
-    const checkpoints =
-      outputDir &&
-      new CheckpointWriter(
-        outputDir,
-        model,
-        optimizer,
-        { totalSteps: schedule.totalSteps, metricForBestModel: plan.metric, signature: plan.signature, saveTotalLimit: plan.saveTotalLimit },
-        options,
-      );
+    const checkpoints = outputDir ? new CheckpointWriter(outputDir, model, optimizer, plan, options) : undefined;
     const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
     const progress = new ProgressMeter(globalStep, schedule.totalSteps, plan.epochs);
 
