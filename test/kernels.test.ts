@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { fastKernelsInEffect, registerFastKernels } from '../src/backend/kernels';
+import { guardWasmHeap, WasmHeapExhaustedError } from '../src/backend/kernels/heapGuard';
+import type { WasmBackend } from '../src/backend/kernels/wasmBackend';
 import { Random } from '../src/util/random';
 
 // The wasm kernels are checked against tfjs's pure-JS cpu backend, which
@@ -187,7 +189,7 @@ test('wasm: UnsortedSegmentSum exists, drops out-of-range ids, and handles int32
 });
 
 test('fast kernels are in effect on wasm and leak no tensors or wasm buffers', () => {
-  assert.deepEqual(fastKernelsInEffect(), ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']);
+  assert.deepEqual(fastKernelsInEffect(), ['BatchMatMul', '_FusedMatMul', 'Sum', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']);
   assert.deepEqual(registerFastKernels(), fastKernelsInEffect(), 'registering twice changes nothing');
   const a = tf.tensor(values([8, 6, 5]), [8, 6, 5]);
   const b = tf.tensor(values([8, 6, 7]), [8, 6, 7]);
@@ -199,4 +201,40 @@ test('fast kernels are in effect on wasm and leak no tensors or wasm buffers', (
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(tf.engine().backend.numDataIds(), buffers);
   tf.dispose([a, b]);
+});
+
+test('wasm sum over leading, middle and all axes (keepDims or not) matches the cpu backend', async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[6, 5], 0, false],
+    [[6, 5], 0, true],
+    [[4, 6, 5], [0, 1], false],
+    [[4, 6, 5], 1, true],
+    [[4, 6, 5], 1, false],
+    [[2, 3, 4, 5], [1, 2], false],
+    [[4, 6, 5], [0, 2], false], // not contiguous: native kernel
+    [[4, 6, 5], [1, 2], true], // innermost: native kernel
+    [[4, 6, 5], [0, 1, 2], false],
+    [[7], 0, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const inputs = [input(shape)];
+    const f = (x: tf.Tensor) => [tf.sum(x, axis, keepDims)];
+    const expected = await on('cpu', inputs, f);
+    const actual = await on('wasm', inputs, f);
+    const label = `sum [${shape}] axis ${axis} keepDims ${keepDims}`;
+    assert.deepEqual(actual.shape, expected.shape, `${label}: shape`);
+    assertClose(actual.data[0]!, expected.data[0]!, label);
+  }
+});
+
+test('a failed wasm allocation throws a clear error instead of returning address 0', () => {
+  const freed: number[] = [];
+  const fake = { wasm: { _malloc: (bytes: number) => (bytes > 1000 ? 0 : 64), _free: (p: number) => freed.push(p), HEAPU8: new Uint8Array(16) } };
+  guardWasmHeap(fake as unknown as WasmBackend);
+  assert.equal(fake.wasm._malloc(100), 64);
+  assert.equal(fake.wasm._malloc(0), 64);
+  assert.throws(() => fake.wasm._malloc(5 * 2 ** 20), (e: Error) => e instanceof WasmHeapExhaustedError && /could not allocate 5\.0 MiB/.test(e.message));
+  // the real backend is guarded by registerFastKernels()
+  const real = (tf.backend() as unknown as WasmBackend).wasm as unknown as { _malloc: object };
+  assert.ok(Object.getOwnPropertySymbols(real._malloc).includes(Symbol.for('embedlab.heapGuard')));
 });

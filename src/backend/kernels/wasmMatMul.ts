@@ -16,6 +16,8 @@
  *   on zero-copy views into the operands' memory.
  * Results are the same float32 products, summed by XNNPACK instead of the
  * triple loop (so they agree to float32 rounding, not bit for bit).
+ *
+ * The same XNNPACK product also serves `Sum` over non-innermost axes.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -58,7 +60,8 @@ export function createWasmMatMulKernels(
   backend: WasmBackend,
   originalBatchMatMul: tf.KernelFunc,
   originalFusedMatMul: tf.KernelFunc | undefined,
-): { batchMatMul: tf.KernelFunc; fusedMatMul: tf.KernelFunc } {
+  originalSum: tf.KernelFunc,
+): { batchMatMul: tf.KernelFunc; fusedMatMul: tf.KernelFunc; sum: tf.KernelFunc } {
   // _FusedMatMul's C entry covers plain products too (linear, no bias).
   const cFusedMatMul: CFunction = backend.wasm.cwrap('_FusedMatMul', null, [
     'number', 'array', 'number', 'number', 'array', 'number',
@@ -95,8 +98,14 @@ export function createWasmMatMulKernels(
     const outData = data(out);
     const biasId = bias ? data(bias).id : 0;
     if (batchB === 1) {
-      // one product: the batch rows of `a` are just more rows
-      callPlain(aData.id, batchA * M, K, bData.id, N, outData.id, biasId, activation);
+      // One product: the batch rows of `a` are just more rows. `b` goes in as
+      // a temporary view even here: the C side caches an XNNPACK operator
+      // (with a packed copy of b) per b id until that tensor is disposed —
+      // memory held for every activation used as b, and a stale operator if
+      // the same tensor is later used with another 2-D interpretation.
+      const bView = createView(backend, bData, 0, K * N);
+      callPlain(aData.id, batchA * M, K, bView, N, outData.id, biasId, activation);
+      releaseView(backend, bView);
       return out;
     }
     for (let i = 0; i < batch; i++) {
@@ -177,5 +186,41 @@ export function createWasmMatMulKernels(
     return originalFusedMatMul(args);
   };
 
-  return { batchMatMul, fusedMatMul };
+  /**
+   * `sum` over leading or middle axes as a product with a row of ones:
+   * `out[o, :] = 1ᵀ · x[o, :, :]` for x viewed as [outer, reduced, rest].
+   * tfjs's wasm Sum first transposes the reduced axes innermost, a full copy
+   * that is ~20× slower than the product (bias gradients are such sums).
+   * Innermost reductions keep the native kernel, which is fast.
+   */
+  const sum: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    if (x.dtype !== 'float32' || rank < 2) return originalSum(args);
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
+    const first = axes[0];
+    const last = axes[axes.length - 1];
+    if (first === undefined || last === undefined || last === rank - 1 || last - first + 1 !== axes.length) {
+      return originalSum(args);
+    }
+    const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+    const outer = size(x.shape.slice(0, first));
+    const reduced = size(x.shape.slice(first, last + 1));
+    const rest = size(x.shape.slice(last + 1));
+    if (outer === 0 || reduced === 0 || rest === 0) return originalSum(args);
+    const ones = backend.makeOutput([1, reduced], 'float32');
+    (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
+    try {
+      const out = plainProduct(ones, 1, 1, reduced, { ...x, shape: [outer, reduced, rest] }, outer, rest, undefined, 0);
+      out.shape = keepDims
+        ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+        : x.shape.filter((_, i) => i < first || i > last);
+      return out;
+    } finally {
+      backend.disposeData(ones.dataId);
+    }
+  };
+
+  return { batchMatMul, fusedMatMul, sum };
 }
