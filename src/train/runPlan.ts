@@ -59,10 +59,11 @@ export function planRun(model: SentenceEmbedder, rows: TrainingRow[], options: F
   const negatives = checkData(rows, settings, options.negatives);
   const selection = modelSelection(options);
   const outputDir = checkOutput(options, settings);
-  const batchesFor = epochBatches(rows, negatives, { ...settings, lossName: settings.loss.name });
+  const batching = { ...settings, lossName: settings.loss.name };
+  const batchesFor = epochBatches(rows, negatives, batching);
   const totalSteps = settings.maxSteps ?? countSteps(batchesFor, settings.epochs, settings.gradAccumSteps);
   const warmupSteps = resolveWarmupSteps(totalSteps, options.warmupRatio ?? 0, options.warmupSteps ?? 0);
-  const signature = runSignature(rows, negatives, { ...settings, lossName: settings.loss.name });
+  const signature = runSignature(rows, negatives, batching);
   const resumeFrom = findResumePoint(model, options.resume, outputDir, signature);
   return {
     ...settings,
