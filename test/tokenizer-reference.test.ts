@@ -11,6 +11,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer } from '../src/tokenizer';
+import { applyBertTextFixes, bertTextFixes } from '../src/tokenizer/bertNormalizerFixes';
 import { SHARED, pythonMissing, readFixture, runReferenceScript } from './referenceFixtures';
 
 const MINILM = join(SHARED, 'models/all-MiniLM-L6-v2-config-and-tokenizer');
@@ -70,4 +71,17 @@ test('tokenizer reference: the same vocab.txt without tokenizer.json matches too
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('BertNormalizer fixes follow the normalizer settings: clean_text drops unassigned code points, handle_chinese_chars spaces astral CJK', () => {
+  assert.deepEqual(bertTextFixes({ type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true }), { dropUnassigned: true, spaceAstralCjk: true });
+  assert.deepEqual(bertTextFixes({ type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false }), { dropUnassigned: false, spaceAstralCjk: false });
+  assert.deepEqual(bertTextFixes({ type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'BertNormalizer' }] }), { dropUnassigned: true, spaceAstralCjk: true });
+  assert.deepEqual(bertTextFixes({ type: 'NFKC' }), { dropUnassigned: false, spaceAstralCjk: false });
+  assert.deepEqual(bertTextFixes(null), { dropUnassigned: false, spaceAstralCjk: false });
+  const text = 'a\u{20000}b\u0378c\u4e00d';
+  assert.equal(applyBertTextFixes(text, { dropUnassigned: true, spaceAstralCjk: true }), 'a \u{20000} bc\u4e00d');
+  assert.equal(applyBertTextFixes(text, { dropUnassigned: false, spaceAstralCjk: false }), text);
+  // U+2B820..U+2B91F are outside the Rust tokenizers' CJK ranges (its fourth range starts at U+2B920)
+  assert.equal(applyBertTextFixes('x\u{2B820}y\u{2B920}z', { dropUnassigned: false, spaceAstralCjk: true }), 'x\u{2B820}y \u{2B920} z');
 });
