@@ -26,6 +26,7 @@ interface IRCase {
   relevant_docs: Record<string, string[]>;
   k: { accuracy_at_k: number[]; precision_recall_at_k: number[]; mrr_at_k: number[]; ndcg_at_k: number[]; map_at_k: number[] };
   dims: number[] | null;
+  similarity: 'cosine' | 'dot';
   runs: { dim: number; metrics: Record<string, number>; evaluated_query_ids: string[]; top10: string[][]; smallest_score_gap: number; tied_adjacent_hits: number }[];
 }
 const fixture = readFixture<{ cases: IRCase[] }>('ir-unseen.json');
@@ -43,6 +44,7 @@ function setUp(c: IRCase): { irSet: IRSet; options: InformationRetrievalOptions 
     ndcgAtK: c.k.ndcg_at_k,
     mapAtK: c.k.map_at_k,
     ...(c.dims && { dims: c.dims }),
+    similarity: c.similarity,
   };
   return { irSet, options };
 }

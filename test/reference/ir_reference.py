@@ -88,14 +88,17 @@ def compute_metrics(queries_ids, queries_result_list, relevant_docs, ks):
     return {"accuracy@k": num_hits_at_k, "precision@k": precisions_at_k, "recall@k": recall_at_k, "ndcg@k": ndcg, "mrr@k": MRR, "map@k": AveP_at_k}
 
 
-def evaluate(queries, corpus_ids, q_emb, c_emb, relevant_docs, ks, truncate_dim, name):
+def evaluate(queries, corpus_ids, q_emb, c_emb, relevant_docs, ks, truncate_dim, name, similarity="cosine"):
     """Returns (metrics dict with upstream keys, ranked ids per evaluated query, smallest score gap)."""
     queries_ids = [qid for qid in queries if qid in relevant_docs and len(relevant_docs[qid]) > 0]
     rows = [queries.index(qid) for qid in queries_ids]
     max_k = max(max(ks["mrr_at_k"]), max(ks["ndcg_at_k"]), max(ks["accuracy_at_k"]), max(ks["precision_recall_at_k"]), max(ks["map_at_k"]))
     q = torch.from_numpy(q_emb[rows])[..., :truncate_dim]
     c = torch.from_numpy(c_emb)[..., :truncate_dim]
-    scores = torch.mm(F.normalize(q, p=2, dim=1), F.normalize(c, p=2, dim=1).transpose(0, 1))  # util.cos_sim, float32
+    if similarity == "cosine":
+        scores = torch.mm(F.normalize(q, p=2, dim=1), F.normalize(c, p=2, dim=1).transpose(0, 1))  # util.cos_sim, float32
+    else:
+        scores = torch.mm(q, c.transpose(0, 1))  # util.dot_score, float32
     by_id = sorted(range(len(corpus_ids)), key=lambda i: corpus_ids[i])
     results, ranked, gap, tied = [], [], np.inf, 0
     for qi in range(len(queries_ids)):
@@ -110,7 +113,7 @@ def evaluate(queries, corpus_ids, q_emb, c_emb, relevant_docs, ks, truncate_dim,
     scores_out = compute_metrics(queries_ids, results, relevant_docs, ks)
     # SentenceEvaluator prefixing: f"{name}_{score_function}_{metric}@{k}" in the order of
     # accuracy, precision, recall, ndcg, mrr, map
-    prefix = (f"{name}_" if name else "") + "cosine"
+    prefix = (f"{name}_" if name else "") + similarity
     metrics = {}
     for family in ("accuracy@k", "precision@k", "recall@k", "ndcg@k", "mrr@k", "map@k"):
         for k, v in scores_out[family].items():
@@ -163,6 +166,7 @@ CASES = [
     ("custom_k", 11, 60, 30, 24, [4, 3, 2], {"accuracy_at_k": [1, 2, 7], "precision_recall_at_k": [50, 1, 4], "mrr_at_k": [3, 20], "ndcg_at_k": [3, 20], "map_at_k": [5, 200]}, [24, 10, 3]),
     ("defaults", 12, 60, 24, 16, [5, 2], DEFAULT_K, [16, 6]),
     ("tiny_corpus", 13, 7, 9, 8, [3], DEFAULT_K, None),
+    ("dot_product", 14, 50, 18, 12, [3, 2], {"accuracy_at_k": [1, 5], "precision_recall_at_k": [3], "mrr_at_k": [10], "ndcg_at_k": [10], "map_at_k": [20]}, [12, 4]),
 ]
 ODD_IDS = ["10", "9", "B", "a", "\u00e9t\u00e9", "\uff5e", "\U0001d518", "d1 ", "D1"]
 
@@ -174,7 +178,8 @@ def main():
         # redraw until every score gap down to the cut-off is far above float32 rounding differences
         for attempt in range(200):
             queries, corpus_ids, q_emb, c_emb, relevant = make_case(seed * 1000 + attempt, n_docs, n_queries, dim, ties, ODD_IDS[: max(1, n_docs // 7)])
-            runs = [evaluate(queries, corpus_ids, q_emb, c_emb, relevant, ks, d, f"dim_{d}" if dims else None) for d in (dims or [dim])]
+            similarity = "dot" if name.startswith("dot") else "cosine"
+            runs = [evaluate(queries, corpus_ids, q_emb, c_emb, relevant, ks, d, f"dim_{d}" if dims else None, similarity) for d in (dims or [dim])]
             if min(r[3] for r in runs) > 2e-6:
                 break
         else:
@@ -188,6 +193,7 @@ def main():
             "relevant_docs": {q: sorted(r) for q, r in relevant.items()},
             "k": {k: v for k, v in ks.items()},
             "dims": dims,
+            "similarity": similarity,
             "runs": [{"dim": d, "metrics": m, "evaluated_query_ids": qids, "top10": rk, "smallest_score_gap": g, "tied_adjacent_hits": t}
                      for d, (m, qids, rk, g, t) in zip(dims or [dim], runs)],
         })
