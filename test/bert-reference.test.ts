@@ -34,7 +34,7 @@ interface BertFixture {
     input_ids: number[][];
     attention_mask: number[][];
     token_type_ids: number[][];
-    outputs: Record<Dtype, { pooler_output: number[][]; cls: number[][]; last_hidden_state?: number[][][] }>;
+    outputs: Record<Dtype | 'F32_gelu_new', { pooler_output: number[][]; cls: number[][]; last_hidden_state?: number[][][] }>;
     sensitivity: Record<string, number>;
   };
   pooling: { attention_mask: number[][]; cases: { config: Record<string, unknown>; prompt_length: number; output: number[][] }[] };
@@ -135,7 +135,7 @@ test('bert reference: F32/F16/BF16 weight files are rebuilt byte for byte', () =
   for (const dtype of ['F32', 'F16', 'BF16'] as const) assert.equal(files[dtype].sha256, fixture.files[dtype].sha256, dtype);
 });
 
-test('bert reference: encoder with token types 0/1, every weight dtype: hidden states, CLS and pooler', async () => {
+test('bert reference: encoder with token types 0/1, every weight dtype, gelu_new: hidden states, CLS and pooler', async () => {
   await initBackend();
   const { encoder_batch: eb } = fixture;
   // the fixture can tell the usual mistakes apart at the tolerance used here
@@ -145,8 +145,10 @@ test('bert reference: encoder with token types 0/1, every weight dtype: hidden s
   const batch = batchOf(eb.input_ids, eb.attention_mask, eb.token_type_ids);
   assert.ok(batch.tokenTypeIds.some((t) => t === 1));
   const before = tf.memory().numTensors;
-  for (const dtype of ['F32', 'F16', 'BF16'] as const) {
-    const encoder = BertEncoder.fromTensors(config, readSafetensors(files[dtype].path), dtype);
+  const geluNew = parseBertConfig({ ...fixture.config, hidden_act: 'gelu_new' }, 'config.json');
+  for (const dtype of ['F32', 'F16', 'BF16', 'F32_gelu_new'] as const) {
+    const file = dtype === 'F32_gelu_new' ? 'F32' : dtype;
+    const encoder = BertEncoder.fromTensors(dtype === 'F32_gelu_new' ? geluNew : config, readSafetensors(files[file].path), dtype);
     const { lastHiddenState, poolerOutput } = encoder.forward(batch, { pooler: true });
     const hidden = await lastHiddenState.data();
     const expected = eb.outputs[dtype];

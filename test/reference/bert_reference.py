@@ -263,7 +263,9 @@ def main():
             encoder[dtype] = entry
         hidden_default_eps, _ = bert_forward(upcast["F32"], c, input_ids, attention_mask, token_type_ids, HF_DEFAULT_EPS)
         hidden_zero_types, _ = bert_forward(upcast["F32"], c, input_ids, attention_mask, torch.zeros_like(token_type_ids), c["layer_norm_eps"])
-        hidden_tanh, _ = bert_forward(upcast["F32"], c, input_ids, attention_mask, token_type_ids, c["layer_norm_eps"], act="tanh")
+        hidden_tanh, pooled_tanh = bert_forward(upcast["F32"], c, input_ids, attention_mask, token_type_ids, c["layer_norm_eps"], act="tanh")
+        # hidden_act "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
+        encoder["F32_gelu_new"] = {"pooler_output": rounded(pooled_tanh, 7), "cls": rounded(hidden_tanh[:, 0], 7)}
         hidden_f32 = torch.tensor(encoder["F32"]["last_hidden_state"], dtype=torch.float64)
         real = attention_mask.bool()
         sensitivity = {
