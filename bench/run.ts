@@ -21,9 +21,11 @@
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { writeFileAtomicSync } from '../src/util/fs';
+import type { KernelProfile } from './tfjsBench';
 
 const run = promisify(execFile);
 const REPO = join(__dirname, '../..');
@@ -57,7 +59,16 @@ async function jsonFrom(command: string, args: string[], env: NodeJS.ProcessEnv 
       maxBuffer: 64 * 2 ** 20,
     });
     if (stderr.trim()) log(stderr.trim().split('\n').map((l) => `  ${l}`).join('\n'));
-    return JSON.parse(stdout.trim().split('\n').pop()!);
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    if (result.engine === 'pytorch') {
+      const parts = [
+        result.encode && `encode ${fmt(result.encode.texts_per_s)} texts/s`,
+        result.train && `train ${fmt(result.train.examples_per_s)} pairs/s`,
+        result.eval && `eval ${fmt(result.eval.median_s, 3)} s`,
+      ].filter(Boolean);
+      log(`  PyTorch (${result.threads} threads, BLAS ${result.blas?.[0] ?? '?'}): ${parts.join(', ')}`);
+    }
+    return result;
   } catch (error) {
     const err = error as { stderr?: string; message?: string };
     const detail = (err.stderr || err.message || String(error)).trim().split('\n').slice(-3).join(' | ');
@@ -103,8 +114,7 @@ export function markdownTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-async function profiles(python: string): Promise<void> {
-  void python;
+async function profiles(): Promise<void> {
   const common = ['--model', 'minilm', '--layers', '2', '--batch', '8', '--what', 'train', '--repeats', '0'];
   const script = join(REPO, 'dist/bench/tfjsBench.js');
   await jsonFrom(process.execPath, [script, ...common, '--profile', join(REPO, 'bench/profile-before.json')], {
@@ -117,12 +127,36 @@ async function profiles(python: string): Promise<void> {
     EMBEDLAB_BACKEND: 'wasm',
   });
   await jsonFrom(process.execPath, [script, ...common, '--profile', join(REPO, 'bench/profile-after.json')], { EMBEDLAB_BACKEND: 'wasm' });
+  console.log(profileTable(['before', 'after-1thread', 'after'].map((name) => join(REPO, `bench/profile-${name}.json`))));
+}
+
+/** Markdown table of kernel ms per profile file (the top kernels of each). */
+export function profileTable(files: string[]): string {
+  const profiles = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as { summary: string; profile: KernelProfile });
+  const names: string[] = [];
+  for (const { profile } of profiles) {
+    for (const name of Object.keys(profile.kernels).slice(0, 12)) if (!names.includes(name)) names.push(name);
+  }
+  const header = profiles.map(({ summary }, i) => `${basename(files[i]!, '.json')} (${summary.replace(/^backend: /, '').replace(/ — .*/, '')})`);
+  const lines = [
+    `| kernel | ${header.join(' | ')} |`,
+    `|---|${header.map(() => '---:').join('|')}|`,
+    ...names.map((name) => `| ${name} | ${profiles.map(({ profile }) => (profile.kernels[name] ? `${profile.kernels[name]!.ms.toFixed(0)} ms` : '—')).join(' | ')} |`),
+    `| **kernels total** | ${profiles.map(({ profile }) => `${profile.totalKernelMs} ms`).join(' | ')} |`,
+    `| **step (wall)** | ${profiles.map(({ profile }) => `${profile.wallMs} ms`).join(' | ')} |`,
+  ];
+  return lines.join('\n');
 }
 
 interface EngineSpec {
   /** Label prefix in the table. */
   key: string;
   run(model: string, what: string[], repeats: number): Promise<any>;
+}
+
+function runsNote(values: (number | undefined)[]): string {
+  const done = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return `${done.length} run${done.length === 1 ? '' : 's'}: ${done.map((v) => fmt(v)).join(', ')}`;
 }
 
 function median(xs: number[]): number | undefined {
@@ -146,7 +180,7 @@ async function main(): Promise<void> {
     },
   });
   const python = values.python!;
-  if (values.profile) return profiles(python);
+  if (values.profile) return profiles();
   const models = values.models!.split(',');
   const backends = values.backends!.split(',');
   const repeats = Number(values.repeats);
@@ -214,7 +248,10 @@ async function main(): Promise<void> {
         const gflops = median(runs.map((r) => r?.[measure]?.gflops_per_s ?? NaN));
         const note = [
           first?.miniBatch && measure === 'train' ? `GradCache mini-batch ${first.miniBatch}` : '',
-          `${values.filter((v) => v !== undefined).length} run${values.length > 1 ? 's' : ''}: ${values.map((v) => fmt(v)).join(', ')}`,
+          measure === 'encode' && first?.encode?.encodeBatch && first.encode.encodeBatch !== first.batch
+            ? `batch ${first.batch} exceeds the wasm heap: encoded in batches of ${first.encode.encodeBatch}`
+            : '',
+          runsNote(values),
         ].filter(Boolean).join('; ');
         rows.push({
           model, measure, engine: label, value, unit: measure === 'encode' ? 'texts/s' : 'pairs/s', gflopsPerS: gflops,
@@ -287,7 +324,9 @@ async function main(): Promise<void> {
   console.log(`written ${values.out}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
