@@ -61,11 +61,9 @@ export class BertEncoder {
       throw new RangeError(`sequence length ${len} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`);
     }
     const headDim = hidden / heads;
-    const w = (name: string) => this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
-    const v = (name: string) => this.variables.get(name)! as tf.Tensor as tf.Tensor1D;
-    const act = activation(this.config.hiddenAct)!;
+    const w = (name: string) => this.matrix(name);
+    const v = (name: string) => this.vector(name);
     const hiddenRate = this.config.hiddenDropoutProb;
-    const attentionRate = this.config.attentionProbsDropoutProb;
     const drop = <T extends tf.Tensor>(x: T, rate: number) => dropout(x, rate, training, this.dropoutRandom);
 
     return tf.tidy(() => {
@@ -88,27 +86,12 @@ export class BertEncoder {
       const scale = 1 / Math.sqrt(headDim);
 
       for (let i = 0; i < this.config.numHiddenLayers; i++) {
-        const p = `encoder.layer.${i}`;
-        const dense = (name: string, input: tf.Tensor2D) => linear(input, w(`${p}.${name}.weight`), v(`${p}.${name}.bias`));
-        // heads: q, v → [b, heads, len, headDim]; k → [b, heads, headDim, len] so scores are a plain q·kᵀ
-        const q = tf.transpose(tf.reshape(tf.mul(dense('attention.self.query', x), scale), [b, len, heads, headDim]), [0, 2, 1, 3]);
-        const kT = tf.transpose(tf.reshape(dense('attention.self.key', x), [b, len, heads, headDim]), [0, 2, 3, 1]);
-        const val = tf.transpose(tf.reshape(dense('attention.self.value', x), [b, len, heads, headDim]), [0, 2, 1, 3]);
-        const probs = drop(tf.softmax(tf.add(tf.matMul(q, kT), maskAdd)), attentionRate);
-        const context = tf.reshape(tf.transpose(tf.matMul(probs, val), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
-        const attended = layerNorm(
-          tf.add(drop(dense('attention.output.dense', context), hiddenRate), x) as tf.Tensor2D,
-          v(`${p}.attention.output.LayerNorm.weight`),
-          v(`${p}.attention.output.LayerNorm.bias`),
-          eps,
-        );
-        const inner = act(dense('intermediate.dense', attended));
-        x = layerNorm(
-          tf.add(drop(dense('output.dense', inner), hiddenRate), attended) as tf.Tensor2D,
-          v(`${p}.output.LayerNorm.weight`),
-          v(`${p}.output.LayerNorm.bias`),
-          eps,
-        );
+        // Each layer in its own tidy: inference then holds one layer's
+        // intermediates at a time instead of every layer's until the end
+        // (what the backward pass needs is kept by the gradient tape itself).
+        const input = x;
+        x = tf.tidy(() => this.layer(i, input, maskAdd, scale, drop));
+        input.dispose();
       }
       const lastHiddenState = tf.reshape(x, [b, len, hidden]) as tf.Tensor3D;
       if (!(options.pooler ?? false) || !this.hasPooler) return { lastHiddenState };
@@ -116,6 +99,54 @@ export class BertEncoder {
       const poolerOutput = tf.tanh(linear(first, w('pooler.dense.weight'), v('pooler.dense.bias')));
       return { lastHiddenState, poolerOutput };
     });
+  }
+
+  private matrix(name: string): tf.Tensor2D {
+    return this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
+  }
+
+  private vector(name: string): tf.Tensor1D {
+    return this.variables.get(name)! as tf.Tensor as tf.Tensor1D;
+  }
+
+  /** One post-LN transformer layer: self-attention + feed-forward, each with residual and LayerNorm. */
+  private layer(
+    i: number,
+    x: tf.Tensor2D,
+    maskAdd: tf.Tensor,
+    scale: number,
+    drop: <T extends tf.Tensor>(x: T, rate: number) => T,
+  ): tf.Tensor2D {
+    const { hiddenSize: hidden, numAttentionHeads: heads, layerNormEps: eps } = this.config;
+    const b = maskAdd.shape[0]!;
+    const len = maskAdd.shape[3]!;
+    const headDim = hidden / heads;
+    const w = (name: string) => this.matrix(name);
+    const v = (name: string) => this.vector(name);
+    const act = activation(this.config.hiddenAct)!;
+    const hiddenRate = this.config.hiddenDropoutProb;
+    const attentionRate = this.config.attentionProbsDropoutProb;
+    const p = `encoder.layer.${i}`;
+    const dense = (name: string, input: tf.Tensor2D) => linear(input, w(`${p}.${name}.weight`), v(`${p}.${name}.bias`));
+    // heads: q, v → [b, heads, len, headDim]; k → [b, heads, headDim, len] so scores are a plain q·kᵀ
+    const q = tf.transpose(tf.reshape(tf.mul(dense('attention.self.query', x), scale), [b, len, heads, headDim]), [0, 2, 1, 3]);
+    const kT = tf.transpose(tf.reshape(dense('attention.self.key', x), [b, len, heads, headDim]), [0, 2, 3, 1]);
+    const val = tf.transpose(tf.reshape(dense('attention.self.value', x), [b, len, heads, headDim]), [0, 2, 1, 3]);
+    const probs = drop(tf.softmax(tf.add(tf.matMul(q, kT), maskAdd)), attentionRate);
+    const context = tf.reshape(tf.transpose(tf.matMul(probs, val), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
+    const attended = layerNorm(
+      tf.add(drop(dense('attention.output.dense', context), hiddenRate), x) as tf.Tensor2D,
+      v(`${p}.attention.output.LayerNorm.weight`),
+      v(`${p}.attention.output.LayerNorm.bias`),
+      eps,
+    );
+    const inner = act(dense('intermediate.dense', attended));
+    return layerNorm(
+      tf.add(drop(dense('output.dense', inner), hiddenRate), attended) as tf.Tensor2D,
+      v(`${p}.output.LayerNorm.weight`),
+      v(`${p}.output.LayerNorm.bias`),
+      eps,
+    );
   }
 
   /** Weights as stored in `model.safetensors` (Hugging Face names, Linear `[out, in]`). */
