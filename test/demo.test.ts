@@ -100,3 +100,23 @@ test('demo: Ctrl-C keeps the last checkpoint and says how to resume; --resume fi
   assert.equal(report.training.globalStep, report.training.totalSteps);
   assert.ok(report.metrics.finetuned['dim_256_cosine_ndcg@10'] > report.metrics.baseline['dim_256_cosine_ndcg@10']);
 });
+
+test('demo with a transformer model folder: trains through GradCache on wasm, same report layout', { timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedlab-demo-bert-'));
+  const pairs = readFileSync(join(REPO_ROOT, 'datasets', 'fictional-10k-qa', 'pairs.jsonl'), 'utf8').split('\n').slice(0, 120);
+  const data = join(dir, 'pairs.jsonl');
+  writeFileSync(data, pairs.join('\n') + '\n');
+  const model = join(REPO_ROOT, '..', 'shared', 'golden', 'bert_forward');
+  const out = join(dir, 'run');
+  const run = demo(['--model', model, '--dataset', data, '--epochs', '1', '--batch-size', '16', '--lr', '1e-4', '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(report.settings.dims, [64, 32, 16, 8]);
+  assert.equal(report.settings.gradAccumSteps, 16);
+  if (report.backend.choice === 'wasm') {
+    assert.equal(report.settings.miniBatchSize, 8);
+    assert.match(report.settings.loss, /^MatryoshkaLoss\(CachedMultipleNegativesRankingLoss\(scale=20, mini_batch_size=8\)/);
+  }
+  for (const d of report.settings.dims) assert.ok(Number.isFinite(report.metrics.finetuned[`dim_${d}_cosine_ndcg@10`]));
+  assert.ok(existsSync(join(out, 'model', 'model.safetensors')));
+});

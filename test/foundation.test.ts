@@ -16,8 +16,9 @@ test('backend: selects a working backend and explains skipped ones', async () =>
   const order = ['gpu', 'node', 'wasm', 'cpu'];
   assert.deepEqual(
     info.skipped.map((s) => s.choice),
-    order.slice(0, order.indexOf(info.choice)),
+    info.forced ? [] : order.slice(0, order.indexOf(info.choice)),
   );
+  if (info.forced) assert.match(info.summary, /forced by EMBEDLAB_BACKEND/);
   for (const s of info.skipped) assert.ok(s.reason.length > 0);
 });
 

@@ -9,8 +9,8 @@ import { initBackend, type BackendInfo } from '../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../data';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
-import { matryoshka, mnrl } from '../losses';
-import { createStaticModel, loadModel } from '../models';
+import { cachedMnrl, matryoshka, mnrl } from '../losses';
+import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
@@ -31,6 +31,13 @@ export interface ComparisonOptions {
   warmupRatio?: number;
   /** Batches summed per optimizer step (the reference uses 16: global batch 512). */
   gradAccumSteps?: number;
+  /**
+   * Texts per forward pass through GradCache (same loss and gradients as the
+   * full batch, memory of a mini-batch). Default: 8 for a transformer on the
+   * wasm backend, whose 4 GiB heap cannot hold a full batch's backward pass;
+   * otherwise none (0 turns it off).
+   */
+  miniBatchSize?: number;
   /** Share of rows held out as the test set (default 0.1). */
   testSize?: number;
   seed?: number;
@@ -55,7 +62,7 @@ export interface ComparisonOptions {
 export interface ComparisonResult {
   model: { source: string; builtin: boolean; dimension: number; maxSeqLength: number };
   dataset: { source: string; builtin: boolean; files: string[]; rows: number; emptyRowsSkipped: number[]; train: number; test: number; corpus: number; queries: number };
-  settings: Required<Pick<ComparisonOptions, 'epochs' | 'batchSize' | 'lr' | 'scheduler' | 'warmupRatio' | 'gradAccumSteps' | 'testSize' | 'seed' | 'dims' | 'metricForBestModel'>> & { loss: string };
+  settings: Required<Pick<ComparisonOptions, 'epochs' | 'batchSize' | 'lr' | 'scheduler' | 'warmupRatio' | 'gradAccumSteps' | 'miniBatchSize' | 'testSize' | 'seed' | 'dims' | 'metricForBestModel'>> & { loss: string };
   backend: BackendInfo;
   baseline: Record<string, number>;
   finetuned: Record<string, number>;
@@ -68,6 +75,9 @@ export interface ComparisonResult {
 const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 16 };
 // The built-in static model learns from scratch: a high learning rate and a
 // small accumulation, as sentence-transformers' static-embedding recipes use.
+// What a transformer's backward pass keeps per text outgrows tfjs-wasm's
+// 4 GiB heap at batch 32 (bench/README.md); GradCache fits it at mini-batch 8.
+const WASM_MINI_BATCH = 8;
 const BUILTIN = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
 
 /** The reference Matryoshka dims that fit `width`, or halvings of it. */
@@ -140,6 +150,9 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     const dims = validateDims(options.dims ?? defaultDims(model.dimension), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
     const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
+    const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
+    const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
+    const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
     const settings = {
       epochs: options.epochs ?? defaults.epochs,
       batchSize: options.batchSize ?? defaults.batchSize,
@@ -151,7 +164,10 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       dims,
       metricForBestModel,
-      loss: `MatryoshkaLoss(MultipleNegativesRankingLoss(scale=20), dims=[${dims.join(', ')}])`,
+      miniBatchSize,
+      loss:
+        `MatryoshkaLoss(${miniBatchSize > 0 ? `CachedMultipleNegativesRankingLoss(scale=20, mini_batch_size=${miniBatchSize})` : 'MultipleNegativesRankingLoss(scale=20)'}, ` +
+        `dims=[${dims.join(', ')}])`,
     };
 
     stage(`baseline evaluation: ${irSet.queries.size} queries × ${irSet.corpus.size} documents at dims ${dims.join('/')}`);
@@ -163,7 +179,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     stage(`fine-tuning on ${train.length} pairs: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr}`);
     t = performance.now();
     const run = await finetune(model, train, {
-      loss: matryoshka(mnrl(), { dims }),
+      loss: matryoshka(inner, { dims }),
       epochs: settings.epochs,
       batchSize: settings.batchSize,
       lr: settings.lr,

@@ -13,7 +13,7 @@ import { dimsOption, intOption, numberOption } from '../options';
 import { resumeCommand } from '../resumeCommand';
 
 const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256,128,64]
-                    [--epochs N] [--batch-size N] [--lr X] [--grad-accum N]
+                    [--epochs N] [--batch-size N] [--lr X] [--grad-accum N] [--mini-batch-size N]
                     [--scheduler cosine|linear|constant] [--warmup-ratio X]
                     [--seed N] [--out DIR] [--overwrite] [--resume]
 
@@ -29,6 +29,10 @@ The reference workflow ("Fine-tune Embedding models for RAG"):
   embedlab demo --model BAAI/bge-base-en-v1.5 \\
     --dataset philschmid/finanical-rag-embedding-dataset \\
     --dims 768,512,256,128,64 --epochs 4 --batch-size 32 --lr 2e-5
+
+On the wasm backend a transformer trains through GradCache with mini-batches
+of 8 texts (same loss and gradients; the full batch's backward pass does not
+fit wasm's 4 GiB heap); --mini-batch-size changes it, 0 turns it off.
 
 --model and --dataset take hub ids or local paths. Ctrl-C stops after the
 current step, keeps the last checkpoint, and prints the command to resume.`;
@@ -63,6 +67,7 @@ export const command: Command = {
         'batch-size': { type: 'string' },
         lr: { type: 'string' },
         'grad-accum': { type: 'string' },
+        'mini-batch-size': { type: 'string' },
         scheduler: { type: 'string' },
         'warmup-ratio': { type: 'string' },
         seed: { type: 'string' },
@@ -84,6 +89,7 @@ export const command: Command = {
       batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
       lr: numberOption(values.lr, '--lr', { above: 0 }),
       gradAccumSteps: intOption(values['grad-accum'], '--grad-accum', { min: 1 }),
+      miniBatchSize: intOption(values['mini-batch-size'], '--mini-batch-size', { min: 0 }),
       scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
       warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),
       seed: intOption(values.seed, '--seed'),
