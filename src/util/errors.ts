@@ -5,7 +5,7 @@
  * message must say what was wrong and where: file, row, field.
  */
 export class EmbedlabError extends Error {
-  override readonly name = 'EmbedlabError';
+  override readonly name: string = 'EmbedlabError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -8,10 +8,12 @@
  * so that a failed allocation throws a `WasmHeapExhaustedError` naming the
  * size and what to change; the backend stays usable after it.
  */
+import { EmbedlabError } from '../../util/errors';
 import type { WasmBackend } from './wasmBackend';
 
-export class WasmHeapExhaustedError extends Error {
-  override readonly name = 'WasmHeapExhaustedError';
+/** A user-fixable error (smaller batch, GradCache), so the CLI and notebooks print it as one paragraph. */
+export class WasmHeapExhaustedError extends EmbedlabError {
+  override readonly name: string = 'WasmHeapExhaustedError';
 }
 
 const GUARDED = Symbol.for('embedlab.heapGuard');
