@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dimsOption, intOption, numberOption } from '../src/cli/options';
+import { columnsOption, dimsOption, intOption, numberOption } from '../src/cli/options';
 import { EmbedlabError } from '../src/util/errors';
 
 /** The EmbedlabError message `parse` throws, or fails the test when it does not throw one. */
@@ -56,4 +56,15 @@ test('dimsOption: a comma list of positive integers; the error names the flag an
   );
   assert.match(messageOf(() => dimsOption('64,0', '--dims')), /--dims: "0" is not a positive integer/);
   assert.match(messageOf(() => dimsOption('64,,32', '--dims')), /--dims: "" is not a positive integer/);
+});
+
+test('columnsOption: key=column pairs, several negative columns joined by +', () => {
+  assert.equal(columnsOption(undefined, '--columns'), undefined);
+  assert.deepEqual(columnsOption('anchor=title, positive=body', '--columns'), { anchor: 'title', positive: 'body' });
+  assert.deepEqual(columnsOption('anchor=q,positive=doc,negatives=hn1+hn2,id=qid', '--columns'), {
+    anchor: 'q', positive: 'doc', negatives: ['hn1', 'hn2'], id: 'qid',
+  });
+  assert.match(messageOf(() => columnsOption('anchor=title', '--columns')), /must name at least anchor=… and positive=…/);
+  assert.match(messageOf(() => columnsOption('query=title,positive=body', '--columns')), /"query=title" is not key=column with key one of anchor, positive/);
+  assert.match(messageOf(() => columnsOption('anchor=title,positive', '--columns')), /"positive" is not key=column/);
 });

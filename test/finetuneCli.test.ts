@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend';
@@ -105,6 +105,30 @@ test('embedlab finetune: bad flags are user errors (exit 2) with a clear message
   assert.equal(lossFromFlags('cached-mnrl', { miniBatchSize: 4, dims: [8] }).miniBatchSize, 4);
   assert.equal(resumeCommand('finetune', ['--model', 'm', '--train', 'my data.jsonl', '--output', 'o']), "embedlab finetune --model m --train 'my data.jsonl' --output o --resume");
   assert.equal(resumeCommand('demo', ['--resume', '--out', "it's here"]), "embedlab demo --out 'it'\\''s here' --resume");
+});
+
+test('embedlab finetune --columns: data with undetected column names trains once they are named', async () => {
+  const { dir, modelDir, data } = await fixture(40);
+  const renamed = join(dir, 'renamed.jsonl');
+  const lines = readFileSync(data, 'utf8').trim().split('\n').map((line) => {
+    const { question, context } = JSON.parse(line);
+    return JSON.stringify({ title: question, body: context });
+  });
+  writeFileSync(renamed, lines.join('\n') + '\n');
+  const run = async (extra: string[]) => {
+    const io = capture();
+    try {
+      return { code: await main(['finetune', '--model', modelDir, '--train', renamed, '--epochs', '1', '--batch-size', '8', ...extra]), err: io.err.join('') };
+    } finally {
+      io.restore();
+    }
+  };
+  const undetected = await run([]);
+  assert.equal(undetected.code, 2);
+  assert.match(undetected.err, /title, body/);
+  const named = await run(['--columns', 'anchor=title,positive=body']);
+  assert.equal(named.code, 0, named.err);
+  assert.match(named.err, /40 rows \(mapped format\)/);
 });
 
 test('embedlab finetune: Ctrl-C stops after the step, keeps a checkpoint and prints how to resume; --resume finishes', async () => {

@@ -8,6 +8,7 @@
  * const lr = numberOption(values.lr, '--lr', { above: 0 });
  * const dims = dimsOption(values.dims, '--dims'); // "768,512,256" → [768, 512, 256]
  */
+import type { ColumnMapping } from '../data/normalize';
 import { EmbedlabError } from '../util/errors';
 
 export interface NumberBounds {
@@ -68,4 +69,29 @@ export function dimsOption(value: string | undefined, flag: string): number[] | 
     }
     return n;
   });
+}
+
+const MAPPING_KEYS = ['anchor', 'positive', 'negatives', 'score', 'id'] as const;
+
+/**
+ * An explicit column mapping for data whose column names are not detected,
+ * e.g. `anchor=title,positive=body` or `anchor=q,positive=doc,negatives=hn1+hn2`
+ * (`+` joins several negative columns).
+ */
+export function columnsOption(value: string | undefined, flag: string): ColumnMapping | undefined {
+  if (value === undefined) return undefined;
+  const mapping: Partial<Record<(typeof MAPPING_KEYS)[number], string | string[]>> = {};
+  for (const part of value.split(',')) {
+    const [key, column, extra] = part.split('=').map((s) => s.trim());
+    if (!key || !column || extra !== undefined || !(MAPPING_KEYS as readonly string[]).includes(key)) {
+      throw new EmbedlabError(
+        `${flag}: "${part}" is not key=column with key one of ${MAPPING_KEYS.join(', ')} (e.g. ${flag} anchor=question,positive=context)`,
+      );
+    }
+    mapping[key as (typeof MAPPING_KEYS)[number]] = key === 'negatives' && column.includes('+') ? column.split('+') : column;
+  }
+  if (typeof mapping.anchor !== 'string' || typeof mapping.positive !== 'string') {
+    throw new EmbedlabError(`${flag} must name at least anchor=… and positive=…, got "${value}"`);
+  }
+  return mapping as ColumnMapping;
 }

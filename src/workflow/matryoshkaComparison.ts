@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../data';
+import type { ColumnMapping } from '../data/normalize';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, matryoshka, mnrl } from '../losses';
@@ -22,6 +23,8 @@ export interface ComparisonOptions {
   model?: string;
   /** Data file, folder or hub dataset id with (question, context)-style pairs. Default: the built-in dataset. */
   dataset?: string;
+  /** Column names when the dataset's are not detected, e.g. `{ anchor: 'title', positive: 'body' }`. */
+  columns?: ColumnMapping;
   /** Matryoshka dimensions, largest first. Default: 768/512/256/128/64 cut to the model's width, or 256/128/64/32 for the built-in model. */
   dims?: number[];
   epochs?: number;
@@ -92,14 +95,14 @@ function seconds(since: number): number {
   return Math.round((performance.now() - since) / 10) / 100;
 }
 
-async function loadPairs(source: string): Promise<{ rows: TrainingRow[]; files: string[]; empty: number[] }> {
+async function loadPairs(source: string, columns?: ColumnMapping): Promise<{ rows: TrainingRow[]; files: string[]; empty: number[] }> {
   const looksLocal = source.startsWith('.') || source.startsWith('/') || source.includes('\\') || existsSync(source);
   if (looksLocal && !existsSync(source)) throw new EmbedlabError(`dataset "${source}" does not exist`);
   if (looksLocal && statSync(source).isDirectory() === false && !/\.(jsonl?|ndjson|csv|tsv|parquet)$/i.test(source)) {
     throw new EmbedlabError(`dataset "${source}" is not a .json, .jsonl, .csv, .tsv or .parquet file`);
   }
   const { records, files } = await loadRecords(source);
-  const { rows, empty } = toTrainingRows(records, { source });
+  const { rows, empty } = toTrainingRows(records, { source, columns });
   if (rows.length < 20) {
     throw new EmbedlabError(`dataset "${source}" has ${rows.length} usable (question, context) rows; at least 20 are needed to split and evaluate`);
   }
@@ -132,7 +135,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const builtinData = options.dataset === undefined;
   const datasetSource = options.dataset ?? BUILTIN_DATASET;
   stage(`loading data from ${builtinData ? 'the built-in fictional-10k-qa dataset' : datasetSource}`);
-  const { rows, files, empty } = await loadPairs(datasetSource);
+  const { rows, files, empty } = await loadPairs(datasetSource, options.columns);
   const testSize = options.testSize ?? 0.1;
   const seed = options.seed ?? 42;
   const { train, test } = trainTestSplit(addIds(rows), { testSize, seed });

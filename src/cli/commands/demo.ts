@@ -9,11 +9,12 @@ import { comparisonReport, comparisonSummary } from '../../workflow/comparisonRe
 import { runMatryoshkaComparison, type ComparisonOptions } from '../../workflow/matryoshkaComparison';
 import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
-import { dimsOption, intOption, numberOption } from '../options';
+import { dimsOption, intOption, numberOption, columnsOption } from '../options';
 import { resumeCommand } from '../resumeCommand';
 
 const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256,128,64]
                     [--epochs N] [--batch-size N] [--lr X] [--grad-accum N] [--mini-batch-size N]
+                    [--columns anchor=COL,positive=COL]
                     [--scheduler cosine|linear|constant] [--warmup-ratio X]
                     [--seed N] [--out DIR] [--overwrite] [--resume]
 
@@ -34,7 +35,9 @@ On the wasm backend a transformer trains through GradCache with mini-batches
 of 8 texts (same loss and gradients; the full batch's backward pass does not
 fit wasm's 4 GiB heap); --mini-batch-size changes it, 0 turns it off.
 
---model and --dataset take hub ids or local paths. Ctrl-C stops after the
+--model and --dataset take hub ids or local paths. Data columns are detected
+(question/context, anchor/positive, NeMo, FlagEmbedding …); name them with
+--columns anchor=title,positive=body when they are not. Ctrl-C stops after the
 current step, keeps the last checkpoint, and prints the command to resume.`;
 
 function timestamp(): string {
@@ -68,6 +71,7 @@ export const command: Command = {
         lr: { type: 'string' },
         'grad-accum': { type: 'string' },
         'mini-batch-size': { type: 'string' },
+        columns: { type: 'string' },
         scheduler: { type: 'string' },
         'warmup-ratio': { type: 'string' },
         seed: { type: 'string' },
@@ -89,6 +93,7 @@ export const command: Command = {
       batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
       lr: numberOption(values.lr, '--lr', { above: 0 }),
       gradAccumSteps: intOption(values['grad-accum'], '--grad-accum', { min: 1 }),
+      columns: columnsOption(values.columns, '--columns'),
       miniBatchSize: intOption(values['mini-batch-size'], '--mini-batch-size', { min: 0 }),
       scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
       warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../../data';
+import type { ColumnMapping } from '../../data/normalize';
 import type { TrainingRow } from '../../data/types';
 import { InformationRetrievalEvaluator } from '../../eval';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../../losses';
@@ -12,7 +13,7 @@ import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
-import { dimsOption, intOption, numberOption } from '../options';
+import { columnsOption, dimsOption, intOption, numberOption } from '../options';
 import { resumeCommand } from '../resumeCommand';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
@@ -56,6 +57,8 @@ and decay; no-duplicates batches) and keeps the best model by a retrieval metric
   --temperature X        distill: student temperature (default 0.02)
   --max-seq-length N     truncate texts to N tokens
   --seed N               default 42
+  --columns MAP          column names when they are not detected, e.g. anchor=title,positive=body
+                         (also negatives=col or negatives=col1+col2, score=col, id=col)
   --output DIR           checkpoints (DIR/checkpoint-<step>) and the final model (DIR)
   --resume               continue from the newest checkpoint in --output
   --backend B            gpu | node | wasm | cpu (default: best available)
@@ -88,9 +91,9 @@ export function lossFromFlags(name: string, options: { dims?: number[]; miniBatc
   return options.dims ? matryoshka(inner, { dims: options.dims }) : inner;
 }
 
-async function readRows(source: string): Promise<TrainingRow[]> {
+async function readRows(source: string, columns?: ColumnMapping): Promise<TrainingRow[]> {
   const { records } = await loadRecords(source);
-  const { rows, format } = toTrainingRows(records, { source, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
+  const { rows, format } = toTrainingRows(records, { source, columns, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
   console.error(`embedlab finetune: ${source}: ${rows.length} rows (${format} format)`);
   return rows;
 }
@@ -127,6 +130,7 @@ export const command: Command = {
         temperature: { type: 'string' },
         'max-seq-length': { type: 'string' },
         seed: { type: 'string' },
+        columns: { type: 'string' },
         output: { type: 'string' },
         resume: { type: 'boolean', default: false },
         backend: { type: 'string' },
@@ -144,6 +148,7 @@ export const command: Command = {
       temperature: numberOption(values.temperature, '--temperature', { above: 0 }),
     });
     const seed = intOption(values.seed, '--seed') ?? 42;
+    const columns = columnsOption(values.columns, '--columns');
     const testSize = numberOption(values['test-size'], '--test-size', { above: 0, expected: 'a fraction in (0, 1) or a row count' });
     const maxSeqLength = intOption(values['max-seq-length'], '--max-seq-length', { min: 1 });
     const trainingFlags = {
@@ -166,10 +171,10 @@ export const command: Command = {
     const backend = await initBackend(values.backend as BackendChoice | undefined);
     console.error(backend.summary);
 
-    let train = await readRows(values.train);
+    let train = await readRows(values.train, columns);
     let evalRows: TrainingRow[] | undefined;
     if (values.eval) {
-      const held = await readRows(values.eval);
+      const held = await readRows(values.eval, columns);
       const withIds = addIds([...train, ...held]);
       train = withIds.slice(0, train.length);
       evalRows = withIds.slice(train.length);

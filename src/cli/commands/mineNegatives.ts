@@ -11,7 +11,7 @@ import { loadModel } from '../../models';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Command } from '../command';
-import { intOption } from '../options';
+import { columnsOption, intOption } from '../options';
 
 const HELP = `usage: embedlab mine-negatives --model M --input train.jsonl --output out.jsonl
                                [--range 2-200] [--negative-number 15] [--candidate-pool pool.jsonl] [--seed 42]
@@ -31,6 +31,7 @@ in --range, never a positive or the query itself.
   --negative-number N     negatives per query (default 15)
   --candidate-pool FILE   JSON Lines of {"text": ...} to mine from
   --seed N                sampling seed (default 42)
+  --columns MAP           column names when they are not detected, e.g. anchor=title,positive=body
   --query-prompt TEXT     instruction prepended to queries when encoding
   --batch-size N          encoding batch size (default 32)
   --no-fill               do not fill up with random texts when a range has too few
@@ -62,6 +63,7 @@ export const command: Command = {
         'negative-number': { type: 'string' },
         'candidate-pool': { type: 'string' },
         seed: { type: 'string' },
+        columns: { type: 'string' },
         'query-prompt': { type: 'string' },
         'batch-size': { type: 'string' },
         'no-fill': { type: 'boolean', default: false },
@@ -96,7 +98,7 @@ export const command: Command = {
         negatives: textList(r['neg'], `${values.input} row ${i + 1}, field "neg"`),
       }));
     } else {
-      const { rows } = toTrainingRows(records, { source: values.input, onWarning: (m) => console.error(`embedlab mine-negatives: ${m}`) });
+      const { rows } = toTrainingRows(records, { source: values.input, columns: columnsOption(values.columns, '--columns'), onWarning: (m) => console.error(`embedlab mine-negatives: ${m}`) });
       queries = rows.map((r) => ({ query: r.anchor, positives: [r.positive], negatives: r.negatives }));
       flagRecords = rows.map((r) => ({ ...(r.id !== undefined && { id: r.id }) }));
     }
