@@ -8,7 +8,7 @@ import { readCsv } from './csv';
 import { readJsonRecords } from './json';
 import { readJsonLines } from './jsonLines';
 import { readParquet } from './parquet';
-import type { DataRecord } from './records';
+import { columnsOf, type DataRecord } from './records';
 
 export type DataFormat = 'json' | 'jsonl' | 'csv' | 'tsv' | 'parquet';
 
@@ -133,12 +133,7 @@ export async function loadTable(pathOrId: string, options: LoadOptions = {}): Pr
 
 /** Rows → arquero table; a column missing from some rows is `undefined` there. */
 export function recordsToTable(records: readonly DataRecord[]): aq.ColumnTable {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const record of records) {
-    for (const key of Object.keys(record)) if (!seen.has(key)) (seen.add(key), names.push(key));
-  }
   const columns: Record<string, unknown[]> = {};
-  for (const name of names) columns[name] = records.map((r) => r[name]);
+  for (const name of columnsOf(records)) columns[name] = records.map((r) => r[name]);
   return aq.table(columns);
 }
