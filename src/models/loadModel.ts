@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
 import { EmbedlabError } from '../util/errors';
-import { readJsonFile, readJsonIfExists } from '../tokenizer/readJson';
+import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling';
 import { SentenceTransformer } from './sentenceTransformer';

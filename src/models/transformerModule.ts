@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
 import { loadTokenizer, resolveMaxSeqLength } from '../tokenizer/loadTokenizer';
-import { readJsonFile } from '../tokenizer/readJson';
+import { readJsonFile } from '../util/readJson';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { TokenBatch } from '../tokenizer/types';
 import { BertEncoder } from './bert/bertEncoder';

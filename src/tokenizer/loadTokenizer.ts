@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
-import { readJsonFile, readJsonIfExists } from './readJson';
+import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import { TextTokenizer, type TextTokenizerOptions, type TokenizerFiles } from './textTokenizer';
 import { wordpieceTokenizerJson } from './wordpieceFromVocab';
 

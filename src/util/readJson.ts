@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { EmbedlabError } from '../util/errors';
+import { EmbedlabError } from './errors';
 
 /** Parses a JSON file; a missing or malformed file is an EmbedlabError naming it. */
 export function readJsonFile<T = Record<string, unknown>>(path: string): T {
