@@ -192,6 +192,16 @@ test('Parquet files load through hyparquet, also from a folder chosen by split',
   assert.deepEqual(table.array('context'), ['ctx a', 'ctx b', 'ctx c']);
 });
 
+test('a split name is matched as a literal word of a path part', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'train.v2-0.jsonl'), '{"n":1}\n');
+  writeFileSync(join(dir, 'trainxv2-0.jsonl'), '{"n":2}\n');
+  writeFileSync(join(dir, 'pretrain.jsonl'), '{"n":3}\n');
+  assert.deepEqual((await loadRecords(dir, { split: 'train.v2' })).records, [{ n: 1 }]);
+  assert.deepEqual((await loadRecords(dir, { split: 'train' })).records, [{ n: 1 }]);
+  await assert.rejects(loadRecords(dir, { split: 'tr(' }), isUserError(/no "tr\(" split/));
+});
+
 test('a Hugging Face dataset id resolves through the hub cache (offline)', async () => {
   const cacheDir = tmp();
   const repo = join(cacheDir, 'datasets--philschmid--finanical-rag-embedding-dataset');

@@ -79,8 +79,11 @@ function dataFilesIn(folder: string): string[] {
 }
 
 function pickSplit(folder: string, files: string[], split: string | undefined): string[] {
-  const matches = (name: string) =>
-    files.filter((f) => relative(folder, f).split(/[\\/]/).some((part) => new RegExp(`(^|[-_.])${name}([-_.]|$)`).test(part)));
+  const matches = (name: string) => {
+    // the split name as a whole word of a path part; taken literally, not as a pattern
+    const word = new RegExp(`(^|[-_.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([-_.]|$)`);
+    return files.filter((f) => relative(folder, f).split(/[\\/]/).some((part) => word.test(part)));
+  };
   if (split) {
     const chosen = matches(split);
     if (!chosen.length) {
