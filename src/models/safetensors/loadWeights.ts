@@ -7,9 +7,10 @@
  * @example
  * const weights = loadModelWeights('./bge-small-en-v1.5'); // Map<name, HostTensor>
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { EmbedlabError } from '../../util/errors';
+import { readJsonFile } from '../../util/readJson';
 import type { HostTensor } from './dtypes';
 import { SafetensorsFile, readSafetensors } from './read';
 
@@ -36,12 +37,7 @@ export function loadModelWeights(dir: string): Map<string, HostTensor> {
 }
 
 function readSharded(dir: string, indexPath: string): Map<string, HostTensor> {
-  let weightMap: Record<string, unknown>;
-  try {
-    weightMap = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
-  } catch (error) {
-    throw new EmbedlabError(`${indexPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const weightMap = readJsonFile<{ weight_map?: Record<string, unknown> } | null>(indexPath)?.weight_map ?? {};
   const byShard = new Map<string, string[]>();
   for (const [name, shard] of Object.entries(weightMap)) {
     if (typeof shard !== 'string' || !isPlainFileName(shard)) {
