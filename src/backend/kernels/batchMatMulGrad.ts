@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 function batchSize(shape: readonly number[]): number {
-  return shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  return tf.util.sizeFromShape(shape.slice(0, -2));
 }
 
 /** Sums `grad` over the axes along which `shape` was broadcast, then reshapes to `shape`. */

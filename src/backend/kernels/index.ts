@@ -67,9 +67,12 @@ export function registerFastKernels(): string[] {
       tf.registerGradient(Object.assign({}, config, { [MARK]: true }));
     }
   }
-  if (tf.getKernel('BatchMatMul', 'wasm')) registerWasmKernels();
-  const wasmBackend = tf.getKernel('BatchMatMul', 'wasm') ? tf.findBackend('wasm') : null;
-  if (isWasmBackend(wasmBackend)) guardWasmHeap(wasmBackend);
+  // tfjs-backend-wasm registers its kernels when imported
+  if (tf.getKernel('BatchMatMul', 'wasm')) {
+    registerWasmKernels();
+    const wasmBackend = tf.findBackend('wasm');
+    if (isWasmBackend(wasmBackend)) guardWasmHeap(wasmBackend);
+  }
   return fastKernelsInEffect();
 }
 

@@ -18,7 +18,7 @@ export const unsortedSegmentSumWasm: tf.KernelFunc = ({ inputs, backend, attrs }
   }
   const idsRank = segmentIds.shape.length;
   const innerShape = x.shape.slice(idsRank);
-  const inner = innerShape.reduce((p, d) => p * d, 1);
+  const inner = tf.util.sizeFromShape(innerShape);
   const out = wasm.makeOutput([numSegments, ...innerShape], x.dtype);
   // Views are taken after makeOutput: allocating may grow (and detach) the heap.
   const outValues = wasm.typedArrayFromHeap(out) as Float32Array | Int32Array;

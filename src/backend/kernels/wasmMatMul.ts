@@ -46,9 +46,7 @@ interface MatMulCall {
 /** Operand shapes as [batch, rows, cols]. */
 function as3d(shape: readonly number[]): [number, number, number] {
   const rank = shape.length;
-  let batch = 1;
-  for (let i = 0; i < rank - 2; i++) batch *= shape[i]!;
-  return [batch, shape[rank - 2]!, shape[rank - 1]!];
+  return [tf.util.sizeFromShape(shape.slice(0, -2)), shape[rank - 2]!, shape[rank - 1]!];
 }
 
 /**
@@ -204,10 +202,9 @@ export function createWasmMatMulKernels(
     if (first === undefined || last === undefined || last === rank - 1 || last - first + 1 !== axes.length) {
       return originalSum(args);
     }
-    const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
-    const outer = size(x.shape.slice(0, first));
-    const reduced = size(x.shape.slice(first, last + 1));
-    const rest = size(x.shape.slice(last + 1));
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
+    const reduced = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+    const rest = tf.util.sizeFromShape(x.shape.slice(last + 1));
     if (outer === 0 || reduced === 0 || rest === 0) return originalSum(args);
     const ones = backend.makeOutput([1, reduced], 'float32');
     (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
