@@ -180,16 +180,19 @@ function text(source: string, row: number, field: string, value: unknown): strin
   throw new EmbedlabError(`${source} row ${row}, field "${field}": expected text, got ${JSON.stringify(value)?.slice(0, 80)}`);
 }
 
+/** A finite number, or a string holding one (CSV cells are strings). */
+function toNumber(source: string, row: number, field: string, value: unknown): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new EmbedlabError(`${source} row ${row}, field "${field}": expected a number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 function numberList(source: string, row: number, field: string, value: unknown): number[] | undefined {
   if (value === undefined || value === null) return undefined;
   const list = Array.isArray(value) ? value : [value];
-  return list.map((v, i) => {
-    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isFinite(n)) {
-      throw new EmbedlabError(`${source} row ${row}, field "${field}[${i}]": expected a number, got ${JSON.stringify(v)}`);
-    }
-    return n;
-  });
+  return list.map((v, i) => toNumber(source, row, `${field}[${i}]`, v));
 }
 
 function formatEmpty(list: EmptyText[]): string {
@@ -253,15 +256,7 @@ export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, opt
     const prompt = c.prompt === undefined || c.prompt === null ? '' : text(source, row, 'prompt', c.prompt);
     const anchor = prompt + asText(c.anchor);
     const negatives = c.negatives.map(asText);
-    let score: number | undefined;
-    if (c.score) {
-      const raw = c.score[1];
-      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isFinite(n)) {
-        throw new EmbedlabError(`${source} row ${row}, field "${c.score[0]}": expected a number, got ${JSON.stringify(raw)}`);
-      }
-      score = n;
-    }
+    const score = c.score ? toNumber(source, row, c.score[0], c.score[1]) : undefined;
     const posScores = numberList(source, row, 'pos_scores', c.positiveScores);
     const negScores = numberList(source, row, 'neg_scores', c.negativeScores);
     const id = c.id === undefined || c.id === null ? undefined : String(c.id);
