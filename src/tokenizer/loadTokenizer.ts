@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
-import { readJsonFile, readJsonIfExists } from '../util/readJson';
+import { parseJsonText, readJsonIfExists } from '../util/readJson';
 import { TextTokenizer, type TextTokenizerOptions, type TokenizerFiles } from './textTokenizer';
 import { wordpieceTokenizerJson } from './wordpieceFromVocab';
 
@@ -27,10 +27,12 @@ export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): 
     const path = join(dir, name);
     if (existsSync(path)) files.set(name, readFileSync(path, 'utf8'));
   }
-  const config = files.has('tokenizer_config.json') ? readJsonFile(join(dir, 'tokenizer_config.json')) : {};
+  // parsed from the texts already read (they are kept verbatim for save)
+  const parse = (name: string) => parseJsonText(files.get(name)!, join(dir, name));
+  const config = files.has('tokenizer_config.json') ? parse('tokenizer_config.json') : {};
   let json: Record<string, unknown>;
   if (files.has('tokenizer.json')) {
-    json = readJsonFile(join(dir, 'tokenizer.json'));
+    json = parse('tokenizer.json');
   } else if (files.has('vocab.txt')) {
     try {
       json = wordpieceTokenizerJson(files.get('vocab.txt')!, config);

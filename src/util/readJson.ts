@@ -9,6 +9,11 @@ export function readJsonFile<T = Record<string, unknown>>(path: string): T {
   } catch (error) {
     throw new EmbedlabError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
+  return parseJsonText<T>(text, path);
+}
+
+/** Parses the `text` of the file at `path` (already read); malformed JSON is an EmbedlabError naming the file. */
+export function parseJsonText<T = Record<string, unknown>>(text: string, path: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
