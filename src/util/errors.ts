@@ -11,7 +11,7 @@ export class EmbedlabError extends Error {
   }
 }
 
-/** Formats a location such as `data.jsonl line 12, field "positive"`. */
+/** Formats a location such as `data.jsonl row 12, field "positive"` (row and field when given). */
 export function where(file: string, row?: number, field?: string): string {
   let text = file;
   if (row !== undefined) text += ` row ${row}`;
