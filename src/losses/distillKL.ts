@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { cosSim, crossEntropy, l2Normalize, range } from './similarity';
+import { cosSim, crossEntropy, pairwiseCosSim, range } from './similarity';
 import type { Loss, LossExtra, LossRequirements } from './types';
 
 /** Options for {@link distillKL}. */
@@ -71,16 +71,14 @@ export class DistillKLLoss implements Loss {
     }
     const B = anchors.shape[0];
     return tf.tidy(() => {
-      const a = l2Normalize(anchors);
       // s_ig: each row against its own positive and negatives.
-      const own = tf.stack(groupColumns.map((c) => tf.sum(tf.mul(a, l2Normalize(c)), 1)), 1) as tf.Tensor2D;
+      const own = tf.stack(groupColumns.map((c) => pairwiseCosSim(anchors, c)), 1) as tf.Tensor2D;
       const studentScores = tf.div(own, this.temperature) as tf.Tensor2D;
       const targets = tf.softmax(tf.div(teacher, this.teacherTemperature));
       const kd = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(studentScores), targets), 1)));
       let contrastive: tf.Scalar;
       if (this.inBatchNegatives) {
-        const candidates = groupColumns.length === 1 ? groupColumns[0]! : tf.concat(groupColumns, 0);
-        const all = tf.div(cosSim(anchors, candidates), this.temperature) as tf.Tensor2D;
+        const all = tf.div(cosSim(anchors, tf.concat(groupColumns, 0)), this.temperature) as tf.Tensor2D;
         contrastive = crossEntropy(all, range(B));
       } else {
         contrastive = crossEntropy(studentScores, new Array<number>(B).fill(0));

@@ -54,8 +54,7 @@ export class MultipleNegativesRankingLoss implements Loss {
     }
     const [anchors, ...candidateColumns] = embeddings as [tf.Tensor2D, ...tf.Tensor2D[]];
     return tf.tidy(() => {
-      const candidates = candidateColumns.length === 1 ? candidateColumns[0]! : tf.concat(candidateColumns, 0);
-      const scores = tf.mul(cosSim(anchors, candidates), this.scale) as tf.Tensor2D;
+      const scores = tf.mul(cosSim(anchors, tf.concat(candidateColumns, 0)), this.scale) as tf.Tensor2D;
       return crossEntropy(scores, range(anchors.shape[0]));
     });
   }
