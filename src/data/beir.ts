@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
-import { readText } from './jsonLines';
+import { readText } from './readText';
 import { readDataFile } from './load';
 import type { DataRecord } from './records';
 import type { IRSet, TrainingRow } from './types';

@@ -1,5 +1,6 @@
 import { EmbedlabError } from '../util/errors';
-import { parseJsonLines, readText } from './jsonLines';
+import { parseJsonLines } from './jsonLines';
+import { readText } from './readText';
 import type { DataRecord } from './records';
 
 /**

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { EmbedlabError } from '../util/errors';
+import { readText } from './readText';
 import type { DataRecord } from './records';
 
 /**
@@ -34,11 +34,5 @@ export function readJsonLines(path: string): DataRecord[] {
   return parseJsonLines(readText(path), path);
 }
 
-/** Reads a UTF-8 text file, turning "not found" and friends into an {@link EmbedlabError}. */
-export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new EmbedlabError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
+// kept for callers that import it from here
+export { readText };

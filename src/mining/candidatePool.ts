@@ -1,5 +1,6 @@
 import { EmbedlabError } from '../util/errors';
-import { parseJsonLines, readText } from '../data/jsonLines';
+import { parseJsonLines } from '../data/jsonLines';
+import { readText } from '../data/readText';
 
 /**
  * Reads a FlagEmbedding candidate pool: JSON Lines of `{"text": "..."}`.
