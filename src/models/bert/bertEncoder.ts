@@ -55,12 +55,11 @@ export class BertEncoder {
   /** Runs the encoder; the caller owns (and disposes) the returned tensors. */
   forward(batch: TokenBatch, options: { training?: boolean; pooler?: boolean } = {}): BertOutput {
     const training = options.training ?? false;
-    const { hiddenSize: hidden, numAttentionHeads: heads, layerNormEps: eps } = this.config;
+    const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
     if (len > this.config.maxPositionEmbeddings) {
       throw new RangeError(`sequence length ${len} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`);
     }
-    const headDim = hidden / heads;
     const w = (name: string) => this.matrix(name);
     const v = (name: string) => this.vector(name);
     const hiddenRate = this.config.hiddenDropoutProb;
@@ -83,14 +82,13 @@ export class BertEncoder {
         tf.mul(tf.sub(1, tf.tensor1d(batch.attentionMask, 'float32')), MASKED),
         [b, 1, 1, len],
       );
-      const scale = 1 / Math.sqrt(headDim);
 
       for (let i = 0; i < this.config.numHiddenLayers; i++) {
         // Each layer in its own tidy: inference then holds one layer's
         // intermediates at a time instead of every layer's until the end
         // (what the backward pass needs is kept by the gradient tape itself).
         const input = x;
-        x = tf.tidy(() => this.layer(i, input, maskAdd, scale, drop));
+        x = tf.tidy(() => this.layer(i, input, maskAdd, drop));
         input.dispose();
       }
       const lastHiddenState = tf.reshape(x, [b, len, hidden]) as tf.Tensor3D;
@@ -114,13 +112,13 @@ export class BertEncoder {
     i: number,
     x: tf.Tensor2D,
     maskAdd: tf.Tensor,
-    scale: number,
     drop: <T extends tf.Tensor>(x: T, rate: number) => T,
   ): tf.Tensor2D {
     const { hiddenSize: hidden, numAttentionHeads: heads, layerNormEps: eps } = this.config;
     const b = maskAdd.shape[0]!;
     const len = maskAdd.shape[3]!;
     const headDim = hidden / heads;
+    const scale = 1 / Math.sqrt(headDim);
     const w = (name: string) => this.matrix(name);
     const v = (name: string) => this.vector(name);
     const act = activation(this.config.hiddenAct)!;
