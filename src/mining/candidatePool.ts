@@ -7,10 +7,10 @@ import { readText } from '../data/readText';
  * A line without a text is an error naming the file and line.
  */
 export function readCandidatePool(path: string): string[] {
-  const lines = readText(path).split('\n');
-  const records = parseJsonLines(lines.join('\n'), path);
-  // map record index back to its line for messages
-  const lineOf = lines.flatMap((l, i) => (l.trim() ? [i + 1] : []));
+  const text = readText(path);
+  const records = parseJsonLines(text, path);
+  // record i came from the i-th non-blank line (parseJsonLines skips blank ones)
+  const lineOf = text.split('\n').flatMap((l, i) => (l.trim() ? [i + 1] : []));
   return records.map((r, i) => {
     if (typeof r['text'] !== 'string') {
       throw new EmbedlabError(`${path} line ${lineOf[i]}: expected {"text": "..."}, got keys ${Object.keys(r).join(', ') || '(none)'}`);
