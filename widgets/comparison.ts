@@ -100,18 +100,25 @@ export interface ComparisonLabels {
   finetuned?: string;
 }
 
+/** Headers of the columns after the dimension: both scores, change, kept share. */
+function scoreHeaders(metric: string, labels: ComparisonLabels = {}): string[] {
+  return [`${labels.baseline ?? 'baseline'} ${metric}`, `${labels.finetuned ?? 'fine-tuned'} ${metric}`, 'change', 'kept vs full dim'];
+}
+
+/** A row as both tables print it: dimension, baseline, fine-tuned, change, kept share. */
+function rowCells(r: ComparisonRow): string[] {
+  return [
+    dimLabel(r.dim),
+    formatNumber(r.baseline),
+    formatNumber(r.finetuned),
+    formatPercent(r.changePercent),
+    r.keptShare === undefined ? '—' : `${(r.keptShare * 100).toFixed(1)}%`,
+  ];
+}
+
 /** The comparison as a fixed-width text table. */
 export function comparisonText(rows: ComparisonRow[], metric = 'ndcg@10', labels: ComparisonLabels = {}): string {
-  return textTable(
-    ['dim', `${labels.baseline ?? 'baseline'} ${metric}`, `${labels.finetuned ?? 'fine-tuned'} ${metric}`, 'change', 'kept vs full dim'],
-    rows.map((r) => [
-      dimLabel(r.dim),
-      formatNumber(r.baseline),
-      formatNumber(r.finetuned),
-      formatPercent(r.changePercent),
-      r.keptShare === undefined ? '—' : `${(r.keptShare * 100).toFixed(1)}%`,
-    ]),
-  );
+  return textTable(['dim', ...scoreHeaders(metric, labels)], rows.map(rowCells));
 }
 
 /**
@@ -135,25 +142,21 @@ export function comparisonTable(
     r.changePercent === undefined ? '#ffffff' : r.changePercent >= 0 ? '#e6f4ea' : '#fce8e6',
   );
   const white = rows.map(() => '#ffffff');
+  const headers = ['dimension', ...scoreHeaders(metric, options.labels)];
+  const cells = rows.map(rowCells);
   return new Chart(
     {
       data: [
         {
           type: 'table',
           header: {
-            values: ['dimension', `${before} ${metric}`, `${after} ${metric}`, 'change', 'kept vs full dim'],
+            values: headers,
             align: 'center',
             fill: { color: '#1f3b73' },
             font: { color: '#ffffff', size: 13 },
           },
           cells: {
-            values: [
-              rows.map((r) => dimLabel(r.dim)),
-              rows.map((r) => formatNumber(r.baseline)),
-              rows.map((r) => formatNumber(r.finetuned)),
-              rows.map((r) => formatPercent(r.changePercent)),
-              rows.map((r) => (r.keptShare === undefined ? '—' : `${(r.keptShare * 100).toFixed(1)}%`)),
-            ],
+            values: headers.map((_, column) => cells.map((row) => row[column])),
             align: ['center', 'right', 'right', 'right', 'right'],
             fill: { color: [white, white, white, changeColors, white] },
             height: 26,
