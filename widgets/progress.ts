@@ -57,23 +57,18 @@ function makeBar(
       draw(snapshot, false);
     }
   }) as ProgressBar;
+  const close = (status: 'finished' | 'failed', note: string | undefined) => {
+    if (closed) return;
+    closed = true;
+    draw(tracker.end(status, note), true);
+  };
   Object.defineProperties(report, {
     label: { value: label },
     snapshot: { get: () => tracker.current },
-    finish: {
-      value: (note?: string) => {
-        if (closed) return;
-        closed = true;
-        draw(tracker.end('finished', note), true);
-      },
-    },
+    finish: { value: (note?: string) => close('finished', note) },
     fail: {
-      value: (error?: unknown) => {
-        if (closed) return;
-        closed = true;
-        const message = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
-        draw(tracker.end('failed', message), true);
-      },
+      value: (error?: unknown) =>
+        close('failed', error instanceof Error ? error.message : error === undefined ? undefined : String(error)),
     },
   });
   return report;
