@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { createStaticModel, loadModel, readSafetensors, writeSafetensors } from '../src/models';
 import { loadTokenizer } from '../src/tokenizer';
@@ -82,7 +83,9 @@ test('StaticEmbedding: model2vec-style "embeddings" tensor, bad tables are error
   assert.deepEqual(Array.from((await model.encode(['hello'])).row(0)), [table[hello! * 2]!, table[hello! * 2 + 1]!]);
   model.dispose();
   await writeSafetensors(join(dir, '0_StaticEmbedding/model.safetensors'), new Map([['embedding.weight', { shape: [100, 2], data: new Float32Array(200) }]]));
-  await assert.rejects(loadModel(dir), /the tokenizer has 30522 tokens but the embedding table only 100 rows/);
+  const tensorsBefore = tf.memory().numTensors;
+  await assert.rejects(loadModel(dir), /model\.safetensors: tensor "embedding\.weight": the tokenizer has 30522 tokens but the embedding table only 100 rows/);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'a rejected table leaves no variable behind');
   await writeSafetensors(join(dir, '0_StaticEmbedding/model.safetensors'), new Map([['other', { shape: [1], data: new Float32Array(1) }]]));
   await assert.rejects(loadModel(dir), /missing tensor "embedding\.weight"/);
 });

@@ -45,20 +45,22 @@ export class StaticEmbedding implements InputModule {
     /** `[vocab, dim]`. */
     readonly embedding: tf.Variable,
   ) {
-    if (tokenizer.vocabSize > embedding.shape[0]!) {
-      throw new EmbedlabError(`the tokenizer has ${tokenizer.vocabSize} tokens but the embedding table only ${embedding.shape[0]} rows`);
-    }
+    checkTableRows(tokenizer, embedding.shape[0]!);
   }
 
   /** Loads `tokenizer.json` + `model.safetensors` (`embedding.weight`, or model2vec's `embeddings`) from `dir`. */
   static load(dir: string): StaticEmbedding {
     const tokenizer = staticTokenizer(dir);
     const tensors = loadModelWeights(dir);
-    const table = tensors.get(WEIGHT) ?? tensors.get('embeddings');
-    if (!table) throw new EmbedlabError(`${join(dir, 'model.safetensors')}: missing tensor "${WEIGHT}"`);
+    const weightsPath = join(dir, 'model.safetensors');
+    const name = tensors.has(WEIGHT) ? WEIGHT : 'embeddings';
+    const table = tensors.get(name);
+    if (!table) throw new EmbedlabError(`${weightsPath}: missing tensor "${WEIGHT}"`);
     if (table.shape.length !== 2) {
-      throw new EmbedlabError(`${join(dir, 'model.safetensors')}: tensor "${WEIGHT}" has shape [${table.shape}], expected [vocab, dim]`);
+      throw new EmbedlabError(`${weightsPath}: tensor "${name}" has shape [${table.shape}], expected [vocab, dim]`);
     }
+    // checked before the table becomes a variable, which a failed constructor would leak
+    checkTableRows(tokenizer, table.shape[0]!, `${weightsPath}: tensor "${name}"`);
     return new StaticEmbedding(tokenizer, toVariable(table));
   }
 
@@ -109,6 +111,14 @@ export class StaticEmbedding implements InputModule {
 
   dispose(): void {
     this.embedding.dispose();
+  }
+}
+
+/** Every token id must index a row of the table. */
+function checkTableRows(tokenizer: TextTokenizer, rows: number, source?: string): void {
+  if (tokenizer.vocabSize > rows) {
+    const prefix = source !== undefined ? `${source}: ` : '';
+    throw new EmbedlabError(`${prefix}the tokenizer has ${tokenizer.vocabSize} tokens but the embedding table only ${rows} rows`);
   }
 }
 
