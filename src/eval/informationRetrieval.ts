@@ -12,12 +12,11 @@
  *   Matryoshka dim (as the financial-RAG workflow names its evaluators), e.g.
  *   `dim_128_cosine_ndcg@10`; without dims there is no dim prefix.
  */
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../backend';
 import type { IRSet } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
-import { Matrix } from '../util/matrix';
+import type { Matrix } from '../util/matrix';
+import { encodedChunks, matrixChunks, type CorpusChunks } from './corpusChunks';
 import {
   computeRankingMetrics,
   maxCutoff,
@@ -27,7 +26,14 @@ import {
   type IRMetricConfig,
   type ResolvedIRMetricConfig,
 } from './metrics';
-import { inversePrefixNorms, scoreChunk, type ScoringEngine, type ScoringStats, type Similarity } from './scoring';
+import {
+  inversePrefixNorms,
+  resolveScoringEngine,
+  scoreChunk,
+  type ScoringEngine,
+  type ScoringStats,
+  type Similarity,
+} from './scoring';
 import { TopKCollector, idOrderRanks } from './topk';
 import type { Evaluator } from './types';
 
@@ -147,16 +153,6 @@ function defaultPrimary(plan: Plan): string {
   return `${prefixFor(plan, plan.dims?.[0])}_${metric}`;
 }
 
-async function pickEngine(choice: Plan['engine']): Promise<ScoringEngine> {
-  if (choice === 'js') return choice;
-  await initBackend();
-  if (choice === 'tf') return choice;
-  return tf.getBackend() === 'cpu' ? 'js' : 'tf';
-}
-
-/** A corpus chunk: its first row's index and its embeddings at full width. */
-type CorpusChunks = AsyncIterable<{ offset: number; embeddings: Matrix }>;
-
 interface PreparedQueries {
   ids: string[];
   relevant: Set<string>[];
@@ -201,7 +197,7 @@ async function retrieve(
   const tieRank = idOrderRanks(corpusIds);
   const collectors = ascending.map(() => new TopKCollector(prepared.ids.length, Math.max(k, 1), tieRank));
   const queryScales = plan.similarity === 'cosine' ? inversePrefixNorms(queryEmbeddings, ascending) : undefined;
-  const engine = await pickEngine(plan.engine);
+  const engine = await resolveScoringEngine(plan.engine);
   const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
   let done = 0;
   for await (const { offset, embeddings } of corpus) {
@@ -211,7 +207,6 @@ async function retrieve(
     }
     await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, collectors, {
       dims: ascending,
-      similarity: plan.similarity,
       engine,
       queryChunkSize: plan.queryChunkSize,
       stats,
@@ -238,13 +233,6 @@ async function retrieve(
     return { dim, prefix, metrics: runMetrics, rankings };
   });
   return { metrics, runs, evaluatedQueryIds: prepared.ids, droppedQueryIds: prepared.dropped, engine, stats };
-}
-
-async function* matrixChunks(m: Matrix, size: number): CorpusChunks {
-  for (let start = 0; start < m.rows; start += size) {
-    const end = Math.min(m.rows, start + size);
-    yield { offset: start, embeddings: new Matrix(m.data.subarray(start * m.cols, end * m.cols), end - start, m.cols) };
-  }
 }
 
 /**
@@ -345,18 +333,14 @@ export class InformationRetrievalEvaluator implements Evaluator {
       { batchSize, prompt: this.options.queryPrompt, promptName: this.options.queryPromptName, signal: options.signal },
     );
     options.onProgress?.(prepared.ids.length, total);
-    const chunkSize = this.plan.corpusChunkSize;
     const { signal } = options;
-    const prompt = this.options.corpusPrompt;
-    const promptName = this.options.corpusPromptName;
-    // the corpus is encoded one chunk at a time, so memory does not grow with its size
-    const corpus: CorpusChunks = (async function* () {
-      for (let start = 0; start < corpusTexts.length; start += chunkSize) {
-        signal?.throwIfAborted();
-        const texts = corpusTexts.slice(start, start + chunkSize);
-        yield { offset: start, embeddings: await encodeDocuments(texts, { batchSize, prompt, promptName, signal }) };
-      }
-    })();
+    const { corpusPrompt: prompt, corpusPromptName: promptName } = this.options;
+    const corpus = encodedChunks(
+      corpusTexts,
+      this.plan.corpusChunkSize,
+      (texts) => encodeDocuments(texts, { batchSize, prompt, promptName, signal }),
+      signal,
+    );
     return retrieve(
       this.plan,
       prepared,

@@ -15,6 +15,7 @@
  * tfjs's pure-JS `cpu` backend ~5.9 s — so `auto` uses js there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
 import type { Matrix } from '../util/matrix';
 import type { TopKCollector } from './topk';
 
@@ -32,7 +33,6 @@ export interface ScoringStats {
 export interface ChunkScoringOptions {
   /** Ascending, distinct, each ≤ the embedding width. */
   dims: number[];
-  similarity: Similarity;
   engine: ScoringEngine;
   /** Queries scored together against a corpus chunk (bounds the score buffer). */
   queryChunkSize: number;
@@ -40,6 +40,14 @@ export interface ChunkScoringOptions {
 }
 
 const EPS = 1e-12;
+
+/** The engine for a choice: `auto` is `tf` unless the active backend is tfjs's pure-JS `cpu` (see above). */
+export async function resolveScoringEngine(choice: 'auto' | ScoringEngine): Promise<ScoringEngine> {
+  if (choice === 'js') return choice;
+  await initBackend();
+  if (choice === 'tf') return choice;
+  return tf.getBackend() === 'cpu' ? 'js' : 'tf';
+}
 
 /**
  * For each dim, 1 / max(‖row[:dim]‖, 1e-12) of every row (float64) — the

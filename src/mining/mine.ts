@@ -14,12 +14,11 @@
  *    positives (as hn_mine does), unless `fillRandom` is false.
  */
 import type { SentenceEmbedder } from '../models/types';
-import { inversePrefixNorms, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
+import { encodedChunks, matrixChunks, type CorpusChunks } from '../eval/corpusChunks';
+import { inversePrefixNorms, resolveScoringEngine, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
 import { TopKCollector } from '../eval/topk';
-import { initBackend } from '../backend';
-import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { Matrix } from '../util/matrix';
+import type { Matrix } from '../util/matrix';
 import { Random } from '../util/random';
 import { parseSamplingRange } from './range';
 
@@ -101,7 +100,7 @@ export async function mineHardNegatives(
   const chunkSize = options.corpusChunkSize ?? 50_000;
   let corpus: string[];
   let queryEmbeddings: Matrix;
-  let chunks: AsyncIterable<{ offset: number; embeddings: Matrix }>;
+  let chunks: CorpusChunks;
   if ('model' in source) {
     corpus = miningCorpus(queries, options.candidatePool);
     const { model } = source;
@@ -111,11 +110,7 @@ export async function mineHardNegatives(
       queries.map((q) => q.query),
       { batchSize, prompt: options.queryPrompt, signal },
     );
-    chunks = (async function* () {
-      for (let s = 0; s < corpus.length; s += chunkSize) {
-        yield { offset: s, embeddings: await model.encode(corpus.slice(s, s + chunkSize), { batchSize, signal }) };
-      }
-    })();
+    chunks = encodedChunks(corpus, chunkSize, (texts) => model.encode(texts, { batchSize, signal }), signal);
   } else {
     corpus = [...source.corpus];
     queryEmbeddings = source.queryEmbeddings;
@@ -125,13 +120,7 @@ export async function mineHardNegatives(
     if (source.corpusEmbeddings.rows !== corpus.length) {
       throw new EmbedlabError(`corpus embeddings have ${source.corpusEmbeddings.rows} rows for ${corpus.length} corpus texts`);
     }
-    const m = source.corpusEmbeddings;
-    chunks = (async function* () {
-      for (let s = 0; s < m.rows; s += chunkSize) {
-        const e = Math.min(m.rows, s + chunkSize);
-        yield { offset: s, embeddings: new Matrix(m.data.subarray(s * m.cols, e * m.cols), e - s, m.cols) };
-      }
-    })();
+    chunks = matrixChunks(source.corpusEmbeddings, chunkSize);
   }
   if (!corpus.length) throw new EmbedlabError('the mining corpus is empty: no positives, negatives or candidate pool texts');
 
@@ -140,11 +129,7 @@ export async function mineHardNegatives(
   const k = Math.min(end, corpus.length);
   const tieRank = Int32Array.from({ length: corpus.length }, (_, i) => i);
   const collector = new TopKCollector(queries.length, k, tieRank);
-  let engine = options.engine ?? 'auto';
-  if (engine !== 'js') {
-    await initBackend();
-    if (engine === 'auto') engine = tf.getBackend() === 'cpu' ? 'js' : 'tf';
-  }
+  const engine = await resolveScoringEngine(options.engine ?? 'auto');
   const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
   const queryScales = inversePrefixNorms(queryEmbeddings, [width]);
   let done = 0;
@@ -153,8 +138,7 @@ export async function mineHardNegatives(
     if (embeddings.cols !== width) throw new EmbedlabError(`corpus embeddings have width ${embeddings.cols}, queries ${width}`);
     await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, [collector], {
       dims: [width],
-      similarity: 'cosine',
-      engine: engine as ScoringEngine,
+      engine,
       queryChunkSize: 1024,
       stats,
     });
