@@ -1,3 +1,4 @@
+/** Helpers between checkpoint tensors in host memory ({@link HostTensor}) and tfjs variables. */
 import * as tf from '@tensorflow/tfjs';
 import type { HostTensor } from './safetensors/dtypes';
 
@@ -12,6 +13,7 @@ export function transposeHost({ shape, data }: HostTensor): HostTensor {
   return { shape: [cols, rows], data: out };
 }
 
+/** Whether two shapes have the same dimensions in the same order. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
