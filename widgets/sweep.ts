@@ -1,6 +1,6 @@
 /** Charts for hyperparameter sweeps: a heatmap over two parameters, or parallel coordinates over all. */
 import { EmbedlabError } from '../src/util/errors';
-import { Chart } from './chart';
+import { Chart, type PlotlyFigure } from './chart';
 import { formatNumber, textTable } from './html';
 
 /** One finished run of a sweep. */
@@ -43,6 +43,77 @@ function pickMetric(runs: SweepRun[], metric: string | undefined): string {
   return found;
 }
 
+/** The runs as a text table, best first. */
+function rankedText(runs: SweepRun[], names: string[], metric: string): string {
+  const ranked = [...runs].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity));
+  return textTable(
+    [...names, metric],
+    ranked.map((r) => [...names.map((n) => String(r.params[n] ?? '')), formatNumber(r.metrics[metric])]),
+  );
+}
+
+/** `metric` over parameters `x` and `y`; a cell several runs share shows the best. */
+function heatmapFigure(runs: SweepRun[], metric: string, x: string, y: string): PlotlyFigure {
+  const xs = sortValues(runs.map((r) => r.params[x]!).filter((v) => v !== undefined));
+  const ys = sortValues(runs.map((r) => r.params[y]!).filter((v) => v !== undefined));
+  const z = ys.map((yv) =>
+    xs.map((xv) => {
+      const scores = runs
+        .filter((r) => r.params[x] === xv && r.params[y] === yv)
+        .map((r) => r.metrics[metric])
+        .filter((v): v is number => v !== undefined);
+      return scores.length ? Math.max(...scores) : null;
+    }),
+  );
+  return {
+    data: [
+      {
+        type: 'heatmap',
+        x: xs.map(String),
+        y: ys.map(String),
+        z,
+        text: z.map((row) => row.map((v) => (v === null ? '' : v.toFixed(4)))),
+        texttemplate: '%{text}',
+        colorscale: 'Viridis',
+        colorbar: { title: { text: metric } },
+        hovertemplate: `${x} %{x}<br>${y} %{y}<br>${metric} %{z:.4f}<extra></extra>`,
+      },
+    ],
+    layout: {
+      height: 200 + 50 * ys.length,
+      xaxis: { title: { text: x }, type: 'category' },
+      yaxis: { title: { text: y }, type: 'category' },
+    },
+  };
+}
+
+/** One axis per parameter (categories as ticks) and one for `metric`, a line per run. */
+function parcoordsFigure(runs: SweepRun[], metric: string, names: string[]): PlotlyFigure {
+  const dimensions = names.map((name) => {
+    const values = runs.map((r) => r.params[name]);
+    if (values.every((v) => typeof v === 'number')) return { label: name, values };
+    const categories = sortValues(values.filter((v): v is Value => v !== undefined));
+    return {
+      label: name,
+      values: values.map((v) => categories.indexOf(v as Value)),
+      tickvals: categories.map((_, i) => i),
+      ticktext: categories.map(String),
+    };
+  });
+  const scores = runs.map((r) => r.metrics[metric] ?? null);
+  dimensions.push({ label: metric, values: scores as number[] });
+  return {
+    data: [
+      {
+        type: 'parcoords',
+        line: { color: scores, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: metric } } },
+        dimensions,
+      },
+    ],
+    layout: { height: 460, margin: { l: 80, r: 80, t: 80, b: 40 } },
+  };
+}
+
 /**
  * A chart of sweep results.
  *
@@ -59,80 +130,14 @@ export function sweepChart(runs: SweepRun[], options: SweepChartOptions = {}): C
   const varying = names.filter((n) => new Set(runs.map((r) => r.params[n])).size > 1);
   const kind = options.kind ?? (varying.length === 2 || (options.x && options.y) ? 'heatmap' : 'parcoords');
   const title = options.title ?? `Sweep: ${metric}`;
-  const ranked = [...runs].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity));
-  const text = `${title}\n${textTable(
-    [...names, metric],
-    ranked.map((r) => [...names.map((n) => String(r.params[n] ?? '')), formatNumber(r.metrics[metric])]),
-  )}`;
+  const text = `${title}\n${rankedText(runs, names, metric)}`;
+  if (kind === 'parcoords') return new Chart(parcoordsFigure(runs, metric, names), { title, text });
 
-  if (kind === 'heatmap') {
-    const x = options.x ?? varying[0] ?? names[0];
-    const y = options.y ?? varying.find((n) => n !== x) ?? names.find((n) => n !== x);
-    if (!x || !y) throw new EmbedlabError('a sweep heatmap needs two parameters; use kind: "parcoords"');
-    for (const axis of [x, y]) {
-      if (!names.includes(axis)) throw new EmbedlabError(`sweep parameter "${axis}" is not in the runs; they have: ${names.join(', ')}`);
-    }
-    const xs = sortValues(runs.map((r) => r.params[x]!).filter((v) => v !== undefined));
-    const ys = sortValues(runs.map((r) => r.params[y]!).filter((v) => v !== undefined));
-    // Several runs per cell (other parameters varied): show the best.
-    const z = ys.map((yv) =>
-      xs.map((xv) => {
-        const scores = runs
-          .filter((r) => r.params[x] === xv && r.params[y] === yv)
-          .map((r) => r.metrics[metric])
-          .filter((v): v is number => v !== undefined);
-        return scores.length ? Math.max(...scores) : null;
-      }),
-    );
-    return new Chart(
-      {
-        data: [
-          {
-            type: 'heatmap',
-            x: xs.map(String),
-            y: ys.map(String),
-            z,
-            text: z.map((row) => row.map((v) => (v === null ? '' : v.toFixed(4)))),
-            texttemplate: '%{text}',
-            colorscale: 'Viridis',
-            colorbar: { title: { text: metric } },
-            hovertemplate: `${x} %{x}<br>${y} %{y}<br>${metric} %{z:.4f}<extra></extra>`,
-          },
-        ],
-        layout: {
-          height: 200 + 50 * ys.length,
-          xaxis: { title: { text: x }, type: 'category' },
-          yaxis: { title: { text: y }, type: 'category' },
-        },
-      },
-      { title, text },
-    );
+  const x = options.x ?? varying[0] ?? names[0];
+  const y = options.y ?? varying.find((n) => n !== x) ?? names.find((n) => n !== x);
+  if (!x || !y) throw new EmbedlabError('a sweep heatmap needs two parameters; use kind: "parcoords"');
+  for (const axis of [x, y]) {
+    if (!names.includes(axis)) throw new EmbedlabError(`sweep parameter "${axis}" is not in the runs; they have: ${names.join(', ')}`);
   }
-
-  const dimensions = names.map((name) => {
-    const values = runs.map((r) => r.params[name]);
-    if (values.every((v) => typeof v === 'number')) return { label: name, values };
-    const categories = sortValues(values.filter((v): v is Value => v !== undefined));
-    return {
-      label: name,
-      values: values.map((v) => categories.indexOf(v as Value)),
-      tickvals: categories.map((_, i) => i),
-      ticktext: categories.map(String),
-    };
-  });
-  const scores = runs.map((r) => r.metrics[metric] ?? null);
-  dimensions.push({ label: metric, values: scores as number[] });
-  return new Chart(
-    {
-      data: [
-        {
-          type: 'parcoords',
-          line: { color: scores, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: metric } } },
-          dimensions,
-        },
-      ],
-      layout: { height: 460, margin: { l: 80, r: 80, t: 80, b: 40 } },
-    },
-    { title, text },
-  );
+  return new Chart(heatmapFigure(runs, metric, x, y), { title, text });
 }
