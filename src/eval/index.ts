@@ -1,4 +1,4 @@
-export type { Evaluator } from './types';
+export type { Evaluator, EvaluateOptions } from './types';
 export {
   InformationRetrievalEvaluator,
   evaluateEmbeddings,

@@ -35,7 +35,7 @@ import {
   type Similarity,
 } from './scoring';
 import { TopKCollector, idOrderRanks } from './topk';
-import type { Evaluator } from './types';
+import type { EvaluateOptions, Evaluator } from './types';
 
 /** Options of {@link InformationRetrievalEvaluator} and {@link evaluateEmbeddings}. */
 export interface InformationRetrievalOptions extends IRMetricConfig {
@@ -250,7 +250,7 @@ export async function evaluateEmbeddings(
   queryEmbeddings: Matrix,
   corpusEmbeddings: Matrix,
   irSet: IRSet,
-  options: InformationRetrievalOptions & { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  options: InformationRetrievalOptions & EvaluateOptions = {},
 ): Promise<IRResult> {
   const plan = makePlan(options);
   if (queryEmbeddings.rows !== irSet.queries.size) {
@@ -309,7 +309,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
 
   async evaluate(
     model: SentenceEmbedder,
-    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+    options: EvaluateOptions = {},
   ): Promise<Record<string, number>> {
     return (await this.evaluateDetailed(model, options)).metrics;
   }
@@ -317,7 +317,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */
   async evaluateDetailed(
     model: SentenceEmbedder,
-    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+    options: EvaluateOptions = {},
   ): Promise<IRResult> {
     const prepared = prepareQueries(this.irSet);
     const corpusIds = [...this.irSet.corpus.keys()];
