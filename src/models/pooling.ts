@@ -143,11 +143,3 @@ export function pool(tokens: tf.Tensor3D, batch: TokenBatch, config: PoolingConf
     return outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 1);
   });
 }
-
-/**
- * Row-wise L2 normalisation with torch's eps, `x / max(‖x‖, 1e-12)`, written
- * as `x · rsqrt(max(Σx², 1e-24))` so an all-zero row has a zero gradient, not NaN.
- */
-export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), 1e-24))));
-}

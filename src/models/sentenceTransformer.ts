@@ -22,7 +22,8 @@ import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
-import { l2Normalize, pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
+import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
+import { l2Normalize } from './normalize';
 import { modelCard } from './modelCard';
 
 export interface SentenceTransformerSettings {
