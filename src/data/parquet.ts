@@ -1,5 +1,3 @@
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { EmbedlabError } from '../util/errors';
 import type { DataRecord } from './records';
 
@@ -12,6 +10,9 @@ import type { DataRecord } from './records';
  * const rows = await readParquet('train-00000-of-00001.parquet');
  */
 export async function readParquet(path: string): Promise<DataRecord[]> {
+  // loaded on first use: the reader and its codecs are not needed to import embedlab
+  const { asyncBufferFromFile, parquetReadObjects } = require('hyparquet') as typeof import('hyparquet');
+  const { compressors } = require('hyparquet-compressors') as typeof import('hyparquet-compressors');
   let records: DataRecord[];
   try {
     const file = await asyncBufferFromFile(path);
