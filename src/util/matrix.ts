@@ -17,6 +17,7 @@ export class Matrix {
     }
   }
 
+  /** A matrix from equal-length rows (copied). */
   static fromRows(rows: ArrayLike<number>[]): Matrix {
     const cols = rows.length ? rows[0]!.length : 0;
     const data = new Float32Array(rows.length * cols);
@@ -32,6 +33,7 @@ export class Matrix {
     return this.data.subarray(i * this.cols, (i + 1) * this.cols);
   }
 
+  /** The rows as plain number arrays (copied). */
   toArray(): number[][] {
     return Array.from({ length: this.rows }, (_, i) => Array.from(this.row(i)));
   }
