@@ -3,7 +3,6 @@ import { resolve as resolvePath } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import type { HubOptions } from './options';
 import { looksLikeLocalPath, parseRepoId, type RepoKind } from './repoId';
-import { downloadSnapshot } from './snapshot';
 
 /**
  * Resolves a local folder or a hub id of the given kind to a local folder.
@@ -19,5 +18,8 @@ export async function resolveRepo(idOrPath: string, kind: RepoKind, options: Hub
   if (looksLikeLocalPath(idOrPath)) {
     throw new EmbedlabError(`${kind} folder ${resolvePath(idOrPath)} does not exist`);
   }
-  return downloadSnapshot(parseRepoId(idOrPath, kind), options);
+  const repo = parseRepoId(idOrPath, kind);
+  // the hub client is loaded only for hub ids, so importing embedlab and loading local folders never pay for it
+  const { downloadSnapshot } = require('./snapshot') as typeof import('./snapshot');
+  return downloadSnapshot(repo, options);
 }
