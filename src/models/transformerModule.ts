@@ -2,6 +2,13 @@
  * sentence-transformers `Transformer` module for BERT-family checkpoints:
  * `config.json`, `model.safetensors` (or shards), the tokenizer files and
  * `sentence_bert_config.json` in one folder.
+ *
+ * @example
+ * const transformer = BertTransformer.load('./all-MiniLM-L6-v2', { maxSeqLength: 128 });
+ * const model = new SentenceTransformer(transformer, {
+ *   pooling: { wordDimension: transformer.outputDimension, modes: ['mean'], includePrompt: true },
+ *   normalize: true,
+ * });
  */
 import type * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
