@@ -8,6 +8,7 @@
  * `execute_request` (`metadata.cellId` as JupyterLab, Notebook and nbclient
  * send it; the code text when a client sends none).
  */
+import { classPrototype } from './tslabInternals';
 
 /** What `globalThis.__embedlabKernel__` holds inside the embedlab kernel. */
 export interface KernelCellState {
@@ -29,16 +30,14 @@ interface ExecuteMessage {
   metadata?: { cellId?: string; cell_id?: string };
 }
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
-
 /**
  * Wraps tslab's message handlers (from its `dist/jupyter.js`) to record cell
  * identities. Returns false, changing nothing, when tslab's internals differ
  * from the expected shape; charts then fall back to one bundle per kernel.
  */
 export function trackCells(tslabJupyter: Record<string, unknown>): boolean {
-  const server = (tslabJupyter.ZmqServer as { prototype?: Record<string, Method> } | undefined)?.prototype;
-  const handler = (tslabJupyter.JupyterHandlerImpl as { prototype?: Record<string, Method> } | undefined)?.prototype;
+  const server = classPrototype(tslabJupyter, 'ZmqServer');
+  const handler = classPrototype(tslabJupyter, 'JupyterHandlerImpl');
   if (typeof server?.handleExecute !== 'function' || typeof handler?.handleExecuteImpl !== 'function') return false;
 
   const state: KernelCellState = { latestExecutionByCell: new Map() };

@@ -5,6 +5,7 @@
  * `status: "ok"`, the TypeScript version tslab really type-checks with, a
  * banner naming embedlab, and help links.
  */
+import { classPrototype } from './tslabInternals';
 
 interface KernelInfo {
   status?: string;
@@ -20,8 +21,7 @@ export function patchKernelInfo(
   tslabJupyter: Record<string, unknown>,
   facts: { typescriptVersion: string; embedlabVersion: string; tslabVersion: string },
 ): boolean {
-  const handler = (tslabJupyter.JupyterHandlerImpl as { prototype?: { handleKernel?: HandleKernel } } | undefined)
-    ?.prototype;
+  const handler = classPrototype(tslabJupyter, 'JupyterHandlerImpl') as { handleKernel?: HandleKernel } | undefined;
   const original = handler?.handleKernel;
   if (!handler || typeof original !== 'function') return false;
   handler.handleKernel = function (this: unknown) {

@@ -7,6 +7,7 @@
  * shorthand property `{ x }` to the equivalent `{ x: x }`, which tslab
  * handles.
  */
+import { classPrototype } from './tslabInternals';
 
 /** The parts of TypeScript's API the rewrite uses (tslab's bundled TypeScript). */
 export interface TypeScriptApi {
@@ -45,11 +46,9 @@ export function expandShorthandProperties(ts: TypeScriptApi, code: string): stri
   return out;
 }
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
-
 /** Wraps `JupyterHandlerImpl.prototype.handleExecuteImpl` to rewrite each cell; false when tslab's shape differs. */
 export function rewriteShorthandProperties(tslabJupyter: Record<string, unknown>, ts: TypeScriptApi): boolean {
-  const handler = (tslabJupyter.JupyterHandlerImpl as { prototype?: Record<string, Method> } | undefined)?.prototype;
+  const handler = classPrototype(tslabJupyter, 'JupyterHandlerImpl');
   if (typeof handler?.handleExecuteImpl !== 'function') return false;
   const handleExecuteImpl = handler.handleExecuteImpl;
   handler.handleExecuteImpl = function (this: unknown, ...args: unknown[]) {

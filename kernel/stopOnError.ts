@@ -10,13 +10,12 @@
  * `stop_on_error: true` (the default) tslab's behaviour is kept, so "Run all"
  * still stops at the first error.
  */
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
+import { classPrototype } from './tslabInternals';
 
 /** Wraps tslab's handler and task queue (`dist/jupyter.js`, `dist/util.js`); false when their shape differs. */
 export function honourStopOnError(tslabJupyter: Record<string, unknown>, tslabUtil: Record<string, unknown>): boolean {
-  const handler = (tslabJupyter.JupyterHandlerImpl as { prototype?: Record<string, Method> } | undefined)?.prototype;
-  const queue = (tslabUtil.TaskQueue as { prototype?: Record<string, Method> } | undefined)?.prototype;
+  const handler = classPrototype(tslabJupyter, 'JupyterHandlerImpl');
+  const queue = classPrototype(tslabUtil, 'TaskQueue');
   if (typeof handler?.handleExecuteImpl !== 'function' || typeof queue?.reset !== 'function') return false;
 
   // handleExecuteImpl runs requests one at a time, and the failed request's
