@@ -7,14 +7,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbedlabError } from '../src/util/errors';
+import { PACKAGE_ROOT, packageManifest } from './packageRoot';
 
 /** Default kernel name (`jupyter kernelspec list` shows it). */
 export const DEFAULT_KERNEL_NAME = 'embedlab';
 /** Default name shown in the notebook's kernel picker. */
 export const DEFAULT_DISPLAY_NAME = 'TypeScript (embedlab)';
 
-/** This package's root (this file is `<root>/dist/kernel/install.js`). */
-const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const KERNEL_SOURCE_DIR = join(PACKAGE_ROOT, 'kernel');
 const LOGOS = ['logo-32x32.png', 'logo-64x64.png', 'logo-svg.svg'];
 
@@ -40,10 +39,6 @@ export function launcherPath(): string {
   return join(PACKAGE_ROOT, 'dist', 'kernel', 'launch.js');
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /**
  * Builds `kernel.json` from `kernel/kernel.template.json` with absolute paths,
  * so Jupyter starts the kernel whatever its PATH and working directory.
@@ -57,7 +52,7 @@ export function buildKernelSpec(options: KernelSpecOptions = {}): KernelSpec {
     $LAUNCHER: launcherPath(),
     $DISPLAY_NAME: options.displayName ?? DEFAULT_DISPLAY_NAME,
     $PACKAGE_ROOT: PACKAGE_ROOT,
-    $VERSION: packageVersion(),
+    $VERSION: packageManifest().version,
   };
   const template = readFileSync(join(KERNEL_SOURCE_DIR, 'kernel.template.json'), 'utf8');
   return JSON.parse(template, (_key, value: unknown) =>

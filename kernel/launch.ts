@@ -13,11 +13,9 @@ import { parseArgs } from 'node:util';
 import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
 import { trackCells } from './cellTracking';
 import { patchKernelInfo } from './kernelInfo';
+import { PACKAGE_ROOT, packageManifest } from './packageRoot';
 import { honourStopOnError } from './stopOnError';
 import { rewriteShorthandProperties, type TypeScriptApi } from './shorthandProperties';
-
-/** The embedlab package root (this file is `<root>/dist/kernel/launch.js`). */
-export const PACKAGE_ROOT = join(__dirname, '..', '..');
 
 /** The folder of the tslab this package depends on. */
 export function tslabDir(): string {
@@ -36,7 +34,7 @@ function main(): void {
   }
   const tslab = tslabDir();
   const fromTslab = createRequire(join(tslab, 'dist', 'converter.js'));
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = packageManifest();
   const { version } = JSON.parse(readFileSync(join(tslab, 'package.json'), 'utf8')) as { version: string };
   const ts = fromTslab('@tslab/typescript-for-tslab') as TypeScriptApi & { sys: TypeScriptSystem; version: string };
   linkPackageForNotebook({ name: pkg.name, target: PACKAGE_ROOT, fromDir: process.cwd(), tsSys: ts.sys });
