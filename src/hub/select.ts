@@ -37,8 +37,12 @@ export const DATASET_FILE_PATTERNS: readonly string[] = [
   '*.parquet',
 ];
 
-/** Pickle-based weights are never downloaded, whatever the patterns say: loading them runs code. */
-const NEVER = /\.(bin|pt|pth|pkl|pickle|ckpt)$/i;
+const PICKLE = /\.(bin|pt|pth|pkl|pickle|ckpt)$/i;
+
+/** True for pickle-based weights, which are never downloaded whatever the patterns say: loading them runs code. */
+export function isPickleFile(path: string): boolean {
+  return PICKLE.test(path);
+}
 
 /**
  * Converts a glob (fnmatch style, as huggingface_hub's `allow_patterns`) to a
@@ -68,5 +72,5 @@ export function globToRegExp(glob: string): RegExp {
 /** Picks the repo files to download: those matching the patterns (defaults per kind), never pickles. */
 export function selectFiles(paths: readonly string[], kind: RepoKind, allowPatterns?: readonly string[]): string[] {
   const patterns = (allowPatterns ?? (kind === 'model' ? MODEL_FILE_PATTERNS : DATASET_FILE_PATTERNS)).map(globToRegExp);
-  return paths.filter((path) => !NEVER.test(path) && patterns.some((pattern) => pattern.test(path)));
+  return paths.filter((path) => !isPickleFile(path) && patterns.some((pattern) => pattern.test(path)));
 }

@@ -7,7 +7,7 @@ import { hubFetch, isNetworkError } from './http';
 import { hubSettings, type HubOptions, type HubSettings } from './options';
 import { assertSafeRelativePath } from './paths';
 import { repoFolderName, type HubRepo } from './repoId';
-import { selectFiles } from './select';
+import { isPickleFile, selectFiles } from './select';
 import { redact } from './token';
 
 /** Seconds to wait for a metadata answer before treating the hub as unreachable (huggingface_hub's default is 10). */
@@ -151,7 +151,7 @@ async function listWantedFiles(
 function assertHasSafetensors(repo: HubRepo, all: string[], chosen: string[], options: HubOptions): void {
   if (options.allowPatterns) return;
   if (chosen.some((path) => path.endsWith('.safetensors'))) return;
-  const pickles = all.filter((path) => /\.(bin|pt|pth|ckpt)$/.test(path));
+  const pickles = all.filter(isPickleFile);
   if (pickles.length === 0) return;
   throw new EmbedlabError(
     `${repo.id} has weights only as ${pickles.join(', ')} (Python pickle), which embedlab never loads because ` +
