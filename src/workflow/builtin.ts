@@ -1,16 +1,10 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The repository / package root (this file is `dist/src/workflow/builtin.js`). */
-export const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
 
 /** The dataset the project generates and ships for offline use. */
 export const BUILTIN_DATASET = join(PACKAGE_ROOT, 'datasets', 'fictional-10k-qa', 'pairs.jsonl');
 
 /** The WordPiece tokenizer learned from that dataset, for the built-in static model. */
 export const BUILTIN_TOKENIZER = join(PACKAGE_ROOT, 'datasets', 'fictional-10k-qa', 'tokenizer');
-
-/** Whether the built-in dataset is present (it ships with the package). */
-export function hasBuiltinDataset(): boolean {
-  return existsSync(BUILTIN_DATASET) && existsSync(join(BUILTIN_TOKENIZER, 'tokenizer.json'));
-}
