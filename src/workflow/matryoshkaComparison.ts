@@ -10,7 +10,7 @@ import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from 
 import type { ColumnMapping } from '../data/normalize';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
-import { cachedMnrl, matryoshka, mnrl } from '../losses';
+import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
 import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
@@ -109,6 +109,12 @@ async function loadPairs(source: string, columns?: ColumnMapping): Promise<{ row
   return { rows, files, empty: empty.map((e) => e.row) };
 }
 
+/** The loss as the report names it, e.g. `MatryoshkaLoss(MultipleNegativesRankingLoss(scale=20), dims=[256, 128])`. */
+function lossLabel(inner: MultipleNegativesRankingLoss, dims: number[]): string {
+  const miniBatch = inner instanceof CachedMultipleNegativesRankingLoss ? `, mini_batch_size=${inner.miniBatchSize}` : '';
+  return `MatryoshkaLoss(${inner.name}(scale=${inner.scale}${miniBatch}), dims=[${dims.join(', ')}])`;
+}
+
 function validateDims(dims: number[], width: number): number[] {
   if (!dims.length) throw new EmbedlabError('dims is empty; give at least one dimension, e.g. 768,512,256,128,64');
   for (const d of dims) {
@@ -168,9 +174,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       dims,
       metricForBestModel,
       miniBatchSize,
-      loss:
-        `MatryoshkaLoss(${miniBatchSize > 0 ? `CachedMultipleNegativesRankingLoss(scale=20, mini_batch_size=${miniBatchSize})` : 'MultipleNegativesRankingLoss(scale=20)'}, ` +
-        `dims=[${dims.join(', ')}])`,
+      loss: lossLabel(inner, dims),
     };
 
     stage(`baseline evaluation: ${irSet.queries.size} queries × ${irSet.corpus.size} documents at dims ${dims.join('/')}`);
