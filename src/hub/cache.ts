@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '../util/fs';
-import { assertSafeRelativePath } from './paths';
+import { assertSafeRelativePath, tempSibling } from './paths';
 
 const COMMIT_HASH = /^[0-9a-f]{40}$/;
 
@@ -77,7 +77,7 @@ export class RepoCache {
     const pointer = join(this.snapshotFolder(commit), path);
     const blob = this.blobPath(etag);
     await mkdir(dirname(pointer), { recursive: true });
-    const temp = `${pointer}.${process.pid}.${Math.random().toString(36).slice(2)}.link`;
+    const temp = tempSibling(pointer, 'link');
     try {
       await symlink(relative(dirname(pointer), blob), temp);
     } catch {

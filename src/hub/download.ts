@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { downloadFile } from '@huggingface/hub';
 import { EmbedlabError } from '../util/errors';
+import { tempSibling } from './paths';
 import type { HubRepo } from './repoId';
 
 /** What the repo listing says about a file, used to name and check its blob. */
@@ -45,7 +46,7 @@ export async function downloadBlob(job: BlobDownload): Promise<void> {
   if (!blob) throw new EmbedlabError(`${expected.path} is listed in ${job.repo.id} but the server has no such file`);
 
   await mkdir(dirname(job.blobFile), { recursive: true });
-  const temp = `${job.blobFile}.${process.pid}.${Math.random().toString(36).slice(2)}.incomplete`;
+  const temp = tempSibling(job.blobFile, 'incomplete');
   const hash = expected.lfs ? createHash('sha256') : createHash('sha1').update(`blob ${expected.size}\0`);
   const file = await open(temp, 'w');
   let loaded = 0;

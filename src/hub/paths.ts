@@ -36,3 +36,8 @@ export function assertSafeRelativePath(name: string, what: string): void {
     throw new EmbedlabError(`refusing ${what} ${JSON.stringify(name)}: it ${problem} and could escape the cache folder`);
   }
 }
+
+/** A temp name beside `path`, unique to this process and call: `<path>.<pid>.<random>.<suffix>`. */
+export function tempSibling(path: string, suffix: string): string {
+  return `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.${suffix}`;
+}
