@@ -10,7 +10,7 @@ import { repoFolderName, type HubRepo } from './repoId';
 import { isPickleFile, selectFiles } from './select';
 import { redact } from './token';
 
-/** Seconds to wait for a metadata answer before treating the hub as unreachable (huggingface_hub's default is 10). */
+/** How long to wait for a metadata answer before treating the hub as unreachable (huggingface_hub's default is 10 s). */
 const METADATA_TIMEOUT_MS = 10_000;
 const PARALLEL_DOWNLOADS = 4;
 
