@@ -340,6 +340,8 @@ test('BEIR: corpus/queries/qrels into an IR set; unknown ids in qrels are counte
   const json = join(dir, 'qrels.json');
   writeFileSync(json, JSON.stringify({ q1: { d1: 1 }, q2: ['d2', 'd1'] }));
   assert.deepEqual([...readQrels(json).get('q2')!.keys()], ['d2', 'd1']);
+  writeFileSync(join(dir, 'broken.json'), '{"q1": {"d1": 1},}');
+  assert.throws(() => readQrels(join(dir, 'broken.json')), isUserError(/broken\.json is not valid JSON/));
   writeFileSync(join(dir, 'bad.tsv'), 'q1\td1\tyes\n');
   assert.throws(() => readQrels(join(dir, 'bad.tsv')), isUserError(/bad\.tsv line 1: relevance score "yes" is not a number/));
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
+import { readJsonFile } from '../util/readJson';
 import { readText } from './readText';
 import { readDataFile } from './load';
 import type { DataRecord } from './records';
@@ -33,7 +34,7 @@ export function readQrels(path: string): Qrels {
     docs.set(String(docid), s);
   };
   if (path.toLowerCase().endsWith('.json')) {
-    const parsed = JSON.parse(readText(path)) as unknown;
+    const parsed = readJsonFile<unknown>(path);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new EmbedlabError(`${path}: expected { query id: { document id: score } } or { query id: [document ids] }`);
     }
