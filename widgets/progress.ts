@@ -24,6 +24,7 @@ export interface ProgressBar extends ProgressCallback {
   fail(error?: unknown): void;
 }
 
+/** Options of every progress bar. */
 export interface ProgressOptions {
   /** What the `(done, total)` form counts, e.g. "texts" (default "items"). */
   unit?: string;
@@ -31,6 +32,7 @@ export interface ProgressOptions {
   minIntervalMs?: number;
 }
 
+/** Options of {@link terminalProgress} (and {@link progressBar} outside a notebook). */
 export interface TerminalProgressOptions extends ProgressOptions {
   /** Where to write (default process.stderr). */
   stream?: { write(text: string): unknown; isTTY?: boolean; columns?: number };

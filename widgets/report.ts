@@ -16,6 +16,7 @@ export interface ReportSection {
   html?: string;
 }
 
+/** A page for {@link renderReport}: a title, an optional intro, then the sections. */
 export interface Report {
   title: string;
   /** Plain text under the title. */

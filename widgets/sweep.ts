@@ -11,6 +11,7 @@ export interface SweepRun {
   metrics: Record<string, number>;
 }
 
+/** Options of {@link sweepChart}. */
 export interface SweepChartOptions {
   /** The metric key to plot (default: the first key ending in `ndcg@10`). */
   metric?: string;

@@ -9,6 +9,7 @@ export type TableLike =
   | { columns: string[]; values: unknown[][]; shape?: number[] }
   | Record<string, unknown>[];
 
+/** Options of {@link tableHtml}, {@link tableText} and {@link showTable}. */
 export interface TableOptions {
   /** Rows shown (default 20); the caption says how many were left out. */
   limit?: number;

@@ -18,8 +18,10 @@ import { EmbedlabError } from '../util/errors';
 import { registerFastKernels } from './kernels';
 import { startWasmBackend, wasmStartInfo } from './kernels/wasmThreads';
 
+/** A backend by what runs it: tfjs-node-gpu (CUDA), tfjs-node (native CPU), tfjs-backend-wasm, or pure-JS cpu. */
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
+/** The backend {@link initBackend} started, and why the better ones were not. */
 export interface BackendInfo {
   /** Which of the four choices is active. */
   choice: BackendChoice;
@@ -53,6 +55,10 @@ export function backendInfo(): BackendInfo | undefined {
  * Selects and initialises the backend once per process; later calls return
  * the same answer. Pass `choice` (or set `EMBEDLAB_BACKEND`) to force one;
  * a forced backend that cannot start is an error, not a silent fallback.
+ *
+ * @example
+ * const { choice, summary } = await initBackend();   // best available
+ * await initBackend('cpu');                           // or force one
  */
 export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
   const requested = choice ?? parseChoice(process.env.EMBEDLAB_BACKEND);
