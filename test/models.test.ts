@@ -169,6 +169,24 @@ test('prompts: named prompts, default prompt, literal prompt, include_prompt fal
   for (const m of [model, plain, excluding]) m.dispose();
 });
 
+test('malformed prompts in config_sentence_transformers.json are errors naming the file and the field', async () => {
+  await initBackend();
+  const dir = copyModel(GOLDEN);
+  const configPath = join(dir, 'config_sentence_transformers.json');
+  const tensorsBefore = tf.memory().numTensors;
+  const cases: [Record<string, unknown>, string][] = [
+    [{ prompts: ['query: '] }, 'field "prompts": expected an object of prompt name → text, got ["query: "]'],
+    [{ prompts: { query: 3 } }, 'field "prompts": expected an object of prompt name → text, got {"query":3}'],
+    [{ prompts: { query: 'query: ' }, default_prompt_name: 'passage' }, 'field "default_prompt_name": "passage" is not one of the prompts (query)'],
+    [{ default_prompt_name: 7 }, 'field "default_prompt_name": 7 is not one of the prompts (none)'],
+  ];
+  for (const [config, message] of cases) {
+    writeFileSync(configPath, JSON.stringify(config));
+    await assert.rejects(loadModel(dir), (e: Error) => e.name === 'EmbedlabError' && e.message === `${configPath}, ${message}`, JSON.stringify(config));
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'the loaded weights are disposed');
+});
+
 test('a plain Hugging Face folder (no modules.json) gets mean pooling without Normalize', async () => {
   await initBackend();
   const dir = copyModel(GOLDEN);

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
-import { EmbedlabError } from '../util/errors';
+import { EmbedlabError, where } from '../util/errors';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling';
@@ -52,17 +52,17 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
     for (const [i, entry] of entries.entries()) {
       const kind = entry.type.split('.').pop()!;
       const moduleDir = join(dir, entry.path);
-      const where = `${modulesPath} module ${i} (${entry.type})`;
+      const moduleAt = `${modulesPath} module ${i} (${entry.type})`;
       if (i === 0 && kind !== 'Transformer' && kind !== 'StaticEmbedding') {
-        throw new EmbedlabError(`${where}: the first module must be a Transformer or a StaticEmbedding`);
+        throw new EmbedlabError(`${moduleAt}: the first module must be a Transformer or a StaticEmbedding`);
       }
       switch (kind) {
         case 'Transformer':
-          if (i !== 0) throw new EmbedlabError(`${where}: a Transformer must be the first module`);
+          if (i !== 0) throw new EmbedlabError(`${moduleAt}: a Transformer must be the first module`);
           input = BertTransformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
           break;
         case 'StaticEmbedding':
-          if (i !== 0) throw new EmbedlabError(`${where}: a StaticEmbedding must be the first module`);
+          if (i !== 0) throw new EmbedlabError(`${moduleAt}: a StaticEmbedding must be the first module`);
           input = StaticEmbedding.load(moduleDir);
           break;
         case 'Pooling': {
@@ -77,15 +77,15 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
           normalize = true;
           break;
         default:
-          throw new EmbedlabError(`${where}: module type "${entry.type}" is not supported (Transformer, StaticEmbedding, Pooling, Normalize)`);
+          throw new EmbedlabError(`${moduleAt}: module type "${entry.type}" is not supported (Transformer, StaticEmbedding, Pooling, Normalize)`);
       }
     }
-    const stConfig = readJsonIfExists(join(dir, 'config_sentence_transformers.json')) ?? {};
+    const stConfigPath = join(dir, 'config_sentence_transformers.json');
+    const stConfig = readJsonIfExists(stConfigPath) ?? {};
     return new SentenceTransformer(input!, {
       ...(pooling && { pooling }),
       normalize,
-      prompts: (stConfig.prompts as Record<string, string> | undefined) ?? {},
-      defaultPromptName: (stConfig.default_prompt_name as string | null | undefined) ?? null,
+      ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
       ...(options.source !== undefined && { source: options.source }),
     });
@@ -93,6 +93,22 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
     input?.dispose();
     throw error;
   }
+}
+
+/** `prompts` and `default_prompt_name` of config_sentence_transformers.json, checked so errors name the file. */
+function readPromptSettings(stConfig: Record<string, unknown>, path: string): { prompts: Record<string, string>; defaultPromptName: string | null } {
+  const prompts = stConfig.prompts ?? {};
+  if (typeof prompts !== 'object' || prompts === null || Array.isArray(prompts) || !Object.values(prompts).every((p) => typeof p === 'string')) {
+    throw new EmbedlabError(`${where(path, undefined, 'prompts')}: expected an object of prompt name → text, got ${JSON.stringify(prompts)}`);
+  }
+  const names = Object.keys(prompts);
+  const defaultPromptName = stConfig.default_prompt_name ?? null;
+  if (defaultPromptName !== null && !(typeof defaultPromptName === 'string' && names.includes(defaultPromptName))) {
+    throw new EmbedlabError(
+      `${where(path, undefined, 'default_prompt_name')}: ${JSON.stringify(defaultPromptName)} is not one of the prompts (${names.join(', ') || 'none'})`,
+    );
+  }
+  return { prompts: prompts as Record<string, string>, defaultPromptName };
 }
 
 function readModules(path: string): ModuleEntry[] {
