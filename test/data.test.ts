@@ -25,9 +25,11 @@ import {
   toDanfo,
   toTrainingRows,
   trainTestSplit,
+  writeEmbeddings,
   type TrainingRow,
 } from '../src/data';
 import { EmbedlabError } from '../src/util/errors';
+import { Matrix } from '../src/util/matrix';
 
 const FINANCIAL = join(__dirname, '../../../shared/datasets/financial-qa-10k');
 const CSV_PATH = join(FINANCIAL, 'Financial-QA-10k.csv');
@@ -190,6 +192,14 @@ test('Parquet files load through hyparquet, also from a folder chosen by split',
   const table = await loadTable(dir);
   assert.deepEqual(table.columnNames(), ['question', 'context', 'n']);
   assert.deepEqual(table.array('context'), ['ctx a', 'ctx b', 'ctx c']);
+});
+
+test('writeEmbeddings refuses an id count or an id that the .ids file cannot hold, naming the file', async () => {
+  const dir = tmp();
+  const two = Matrix.fromRows([[1, 0], [0, 1]]);
+  await assert.rejects(writeEmbeddings(join(dir, 'q'), ['a'], two), isUserError(/q\.npy: 1 ids for 2 embedding rows/));
+  await assert.rejects(writeEmbeddings(join(dir, 'q'), ['a', 'b\nc'], two), isUserError(/q\.ids row 2: id "b\\nc" contains a line break/));
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('a split name is matched as a literal word of a path part', async () => {

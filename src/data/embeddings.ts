@@ -21,13 +21,15 @@ export function idsPathFor(npyPath: string): string {
  * await writeEmbeddings('out/queries', ids, matrix); // out/queries.npy + out/queries.ids
  */
 export async function writeEmbeddings(base: string, ids: readonly string[], embeddings: Matrix): Promise<{ npy: string; ids: string }> {
-  if (ids.length !== embeddings.rows) {
-    throw new EmbedlabError(`${ids.length} ids for ${embeddings.rows} embedding rows`);
-  }
-  const bad = ids.findIndex((id) => /[\r\n]/.test(id));
-  if (bad >= 0) throw new EmbedlabError(`id ${JSON.stringify(ids[bad])} (row ${bad + 1}) contains a line break; .ids files hold one id per line`);
   const npy = /\.npy$/i.test(base) ? base : `${base}.npy`;
   const idsPath = idsPathFor(npy);
+  if (ids.length !== embeddings.rows) {
+    throw new EmbedlabError(`${npy}: ${ids.length} ids for ${embeddings.rows} embedding rows`);
+  }
+  const bad = ids.findIndex((id) => /[\r\n]/.test(id));
+  if (bad >= 0) {
+    throw new EmbedlabError(`${idsPath} row ${bad + 1}: id ${JSON.stringify(ids[bad])} contains a line break; .ids files hold one id per line`);
+  }
   await writeFileAtomic(npy, encodeNpy(embeddings));
   await writeFileAtomic(idsPath, ids.join('\n') + (ids.length ? '\n' : ''));
   return { npy, ids: idsPath };
