@@ -57,6 +57,34 @@ function caption(rows: Rows, options: TableOptions): string {
   return parts.join(' — ');
 }
 
+/** The table's first rows as printed cells, and its caption: what both renderings show. */
+interface PrintedTable {
+  columns: string[];
+  cells: string[][];
+  caption: string;
+}
+
+function printTable(table: TableLike, options: TableOptions): PrintedTable {
+  const digits = options.digits ?? 4;
+  const rows = toRows(table, options.limit ?? 20);
+  const cells = rows.rows.map((row) => row.map((v) => formatCell(v, digits)));
+  return { columns: rows.columns, cells, caption: caption(rows, options) };
+}
+
+function renderHtml({ columns, cells, caption: text }: PrintedTable): string {
+  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const body = cells.map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
+  return (
+    `<table class="embedlab-table">${text ? `<caption>${escapeHtml(text)}</caption>` : ''}` +
+    `<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`
+  );
+}
+
+function renderText({ columns, cells, caption: text }: PrintedTable): string {
+  const body = textTable(columns, cells);
+  return text ? `${text}\n${body}` : body;
+}
+
 /**
  * An HTML `<table>` of the first rows.
  *
@@ -64,31 +92,18 @@ function caption(rows: Rows, options: TableOptions): string {
  * tableHtml(aq.table({ dim: [768, 64], ndcg: [0.82, 0.79] }), { caption: 'NDCG@10' });
  */
 export function tableHtml(table: TableLike, options: TableOptions = {}): string {
-  const digits = options.digits ?? 4;
-  const rows = toRows(table, options.limit ?? 20);
-  const text = caption(rows, options);
-  const head = rows.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = rows.rows
-    .map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(formatCell(v, digits))}</td>`).join('')}</tr>`)
-    .join('\n');
-  return (
-    `<table class="embedlab-table">${text ? `<caption>${escapeHtml(text)}</caption>` : ''}` +
-    `<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`
-  );
+  return renderHtml(printTable(table, options));
 }
 
 /** The same table as fixed-width text. */
 export function tableText(table: TableLike, options: TableOptions = {}): string {
-  const digits = options.digits ?? 4;
-  const rows = toRows(table, options.limit ?? 20);
-  const text = caption(rows, options);
-  const body = textTable(rows.columns, rows.rows.map((row) => row.map((v) => formatCell(v, digits))));
-  return text ? `${text}\n${body}` : body;
+  return renderText(printTable(table, options));
 }
 
-/** HTML + text bundle for a table. */
+/** HTML + text bundle for a table (its rows are read once). */
 export function tableBundle(table: TableLike, options: TableOptions = {}): MimeBundle {
-  return { 'text/html': tableHtml(table, options), 'text/plain': tableText(table, options) };
+  const printed = printTable(table, options);
+  return { 'text/html': renderHtml(printed), 'text/plain': renderText(printed) };
 }
 
 /**
