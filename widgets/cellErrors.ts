@@ -31,7 +31,7 @@ export function installCellErrorFormatting(): void {
   installed = true;
   Object.defineProperty(EmbedlabError.prototype, inspect.custom, {
     configurable: true,
-    value(this: EmbedlabError, depth: number, options: unknown, inspectFn?: typeof inspect) {
+    value(this: EmbedlabError, _depth: number, options: unknown, inspectFn?: typeof inspect) {
       if (process.env.EMBEDLAB_DEBUG) {
         // Default inspection: hide this hook for one call.
         const hook = Object.getOwnPropertyDescriptor(EmbedlabError.prototype, inspect.custom)!;
@@ -42,7 +42,6 @@ export function installCellErrorFormatting(): void {
           Object.defineProperty(EmbedlabError.prototype, inspect.custom, hook);
         }
       }
-      void depth;
       return formatCellError(this);
     },
   });

@@ -27,7 +27,7 @@ export function pairwiseCosSim(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
 }
 
 /** A `[rows, cols]` 0/1 matrix with ones at `(i, targets[i])`, built on the host (no kernels). */
-export function oneHotMatrix(targets: ArrayLike<number>, cols: number): tf.Tensor2D {
+function oneHotMatrix(targets: ArrayLike<number>, cols: number): tf.Tensor2D {
   const data = new Float32Array(targets.length * cols);
   for (let i = 0; i < targets.length; i++) data[i * cols + targets[i]!] = 1;
   return tf.tensor2d(data, [targets.length, cols]);
