@@ -60,6 +60,10 @@ export function readQrels(path: string): Qrels {
 /**
  * Reads a BEIR `corpus.jsonl` / `queries.jsonl` (or any data file with `_id`
  * or `id` and `text`, optionally `title`) as id → text, in file order.
+ * `what` names a record in error messages (default `record`).
+ *
+ * @example
+ * const corpus = await readBeirTexts('scifact/corpus.jsonl', { what: 'document' }); // id → "title text"
  */
 export function readBeirTexts(path: string, options: { includeTitle?: boolean; what?: string } = {}): Promise<Map<string, string>> {
   const what = options.what ?? 'record';
@@ -95,6 +99,9 @@ export interface QrelsReport {
 /**
  * Queries + corpus + qrels → an {@link IRSet} (binary relevance: score > 0).
  * Unknown ids are counted and reported through `onWarning`, never silently.
+ *
+ * @example
+ * const { irSet, report } = buildIRSetFromQrels(queries, corpus, readQrels('qrels/test.tsv'), { source: 'qrels/test.tsv' });
  */
 export function buildIRSetFromQrels(
   queries: Map<string, string>,
@@ -135,6 +142,7 @@ export function buildIRSetFromQrels(
   return { irSet: { queries, corpus, relevantDocs }, report };
 }
 
+/** The three files of a BEIR dataset, for {@link loadBeir} when they are not in the usual folder layout. */
 export interface BeirFiles {
   corpus: string;
   queries: string;
@@ -173,6 +181,10 @@ export async function loadBeir(
 /**
  * Training pairs from an IR set: one row per (query, relevant document that
  * is in the corpus), ids = query ids.
+ *
+ * @example
+ * const { irSet } = await loadBeir('scifact', { split: 'train' });
+ * const rows = irSetToTrainingRows(irSet); // [{ anchor: query, positive: document, negatives: [], id: query id }, …]
  */
 export function irSetToTrainingRows(irSet: IRSet): TrainingRow[] {
   const rows: TrainingRow[] = [];

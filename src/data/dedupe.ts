@@ -1,5 +1,6 @@
 import type { TrainingRow } from './types';
 
+/** Options of {@link dedupeRows}. */
 export interface DedupeOptions {
   /**
    * What makes two rows the same: `pair` (anchor, positive and negatives —

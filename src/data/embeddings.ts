@@ -39,6 +39,9 @@ export async function writeEmbeddings(base: string, ids: readonly string[], embe
  * Reads `<name>.npy` and the `<name>.ids` beside it. Errors name the file:
  * wrong dtype or shape (from the .npy reader), a missing .ids file, an ids
  * count that differs from the row count, repeated ids.
+ *
+ * @example
+ * const { ids, embeddings } = readEmbeddings('out/queries.npy'); // ids[i] names embeddings.row(i)
  */
 export function readEmbeddings(npyPath: string): { ids: string[]; embeddings: Matrix } {
   const embeddings = readNpy(npyPath);

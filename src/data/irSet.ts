@@ -10,6 +10,7 @@ export function addIds(rows: readonly TrainingRow[]): TrainingRow[] {
   return rows.map((row, i) => ({ ...row, id: String(i) }));
 }
 
+/** Options of {@link buildIRSet}. */
 export interface BuildIRSetOptions {
   /** Merge identical document texts into one corpus entry (default true). */
   mergeDuplicates?: boolean;

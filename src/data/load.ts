@@ -10,6 +10,7 @@ import { readJsonLines } from './jsonLines';
 import { readParquet } from './parquet';
 import { columnsOf, type DataRecord } from './records';
 
+/** A data file format; by default it follows the file extension (`.ndjson` reads as `jsonl`). */
 export type DataFormat = 'json' | 'jsonl' | 'csv' | 'tsv' | 'parquet';
 
 const EXTENSIONS: Record<string, DataFormat> = {
@@ -21,6 +22,7 @@ const EXTENSIONS: Record<string, DataFormat> = {
   '.parquet': 'parquet',
 };
 
+/** Options of {@link loadRecords} and {@link loadTable}. */
 export interface LoadOptions {
   /** Read files as this format whatever their extension. */
   format?: DataFormat;

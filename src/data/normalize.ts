@@ -30,6 +30,7 @@ import { EmbedlabError } from '../util/errors';
 import type { TrainingRow } from './types';
 import { columnsOf, type DataRecord } from './records';
 
+/** The dataset layout {@link toTrainingRows} read: one of the detected formats, or `mapped` for an explicit column mapping. */
 export type TrainingFormat = 'flag-embedding' | 'nemo' | 'sentence-transformers' | 'scored-pairs' | 'question-context' | 'mapped';
 
 /** Which columns hold what, when the names are not one of the known formats. */
@@ -42,6 +43,7 @@ export interface ColumnMapping {
   id?: string;
 }
 
+/** Options of {@link toTrainingRows}. */
 export interface NormalizeOptions {
   /** Explicit column mapping (skips detection). */
   columns?: ColumnMapping;
@@ -63,6 +65,7 @@ export interface EmptyText {
   fields: string[];
 }
 
+/** What {@link toTrainingRows} produced, and what it left out. */
 export interface NormalizeResult {
   rows: TrainingRow[];
   format: TrainingFormat;
@@ -75,7 +78,13 @@ const ACCEPTED =
   'anchor + positive[, negative | negative_1..n] (sentence-transformers); sentence1 + sentence2 + score|label (scored pairs); ' +
   'question + context (question/context)';
 
-/** The format the column names say, or undefined. */
+/**
+ * The format the column names say, or undefined.
+ *
+ * @example
+ * detectFormat(['question', 'context', 'id']); // 'question-context'
+ * detectFormat(['query', 'pos', 'neg']); // 'flag-embedding'
+ */
 export function detectFormat(columns: readonly string[]): Exclude<TrainingFormat, 'mapped'> | undefined {
   const has = (c: string) => columns.includes(c);
   if (has('query') && has('pos')) return 'flag-embedding';

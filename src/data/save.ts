@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fs';
 import type { TrainingRow } from './types';
 
+/** Options of {@link saveTrainingRows} and {@link saveTrainTest}. */
 export interface SaveRowsOptions {
   /** `jsonl` (default; one record per line, what Hugging Face `to_json` writes) or `json` (one array). */
   format?: 'jsonl' | 'json';
@@ -47,6 +48,10 @@ export async function saveTrainingRows(path: string, rows: readonly TrainingRow[
 /**
  * Saves a split as `train_dataset.json` and `test_dataset.json` in `dir`, as
  * the financial-RAG workflow does. Returns the two paths.
+ *
+ * @example
+ * const paths = await saveTrainTest('data', trainTestSplit(addIds(rows), { seed: 42 }));
+ * // paths.train === 'data/train_dataset.json'
  */
 export async function saveTrainTest(
   dir: string,

@@ -1,6 +1,7 @@
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 
+/** Options of {@link trainTestSplit}. */
 export interface SplitOptions {
   /** Fraction of rows in (0, 1), or a row count ≥ 1. Default 0.1. */
   testSize?: number;

@@ -95,7 +95,7 @@ export interface IRResult {
 
 interface Plan {
   config: ResolvedIRMetricConfig;
-  /** dims in the caller's order (undefined entry = full width) */
+  /** dims in the caller's order; undefined = the full width only, keys without a dim prefix */
   dims: number[] | undefined;
   similarity: Similarity;
   name: string;

@@ -34,6 +34,7 @@ export interface IRMetricConfig {
 /** A config with every list filled in and checked. */
 export type ResolvedIRMetricConfig = Required<IRMetricConfig>;
 
+/** Upstream's default cut-offs (`InformationRetrievalEvaluator` without arguments). */
 export const DEFAULT_IR_METRIC_CONFIG: ResolvedIRMetricConfig = {
   accuracyAtK: [1, 3, 5, 10],
   precisionRecallAtK: [1, 3, 5, 10],
@@ -42,7 +43,12 @@ export const DEFAULT_IR_METRIC_CONFIG: ResolvedIRMetricConfig = {
   mapAtK: [100],
 };
 
-/** Fills defaults and rejects cut-offs that are not positive integers. */
+/**
+ * Fills defaults and rejects cut-offs that are not positive integers.
+ *
+ * @example
+ * resolveMetricConfig({ ndcgAtK: [5, 10] }).ndcgAtK; // [5, 10]; the other lists keep their defaults
+ */
 export function resolveMetricConfig(config: IRMetricConfig = {}): ResolvedIRMetricConfig {
   const out = { ...DEFAULT_IR_METRIC_CONFIG };
   for (const key of Object.keys(DEFAULT_IR_METRIC_CONFIG) as (keyof IRMetricConfig)[]) {
@@ -70,6 +76,10 @@ export function maxCutoff(config: ResolvedIRMetricConfig): number {
 /**
  * Metric names without prefix, in upstream order: accuracy@k…, precision@k…,
  * recall@k…, ndcg@k…, mrr@k…, map@k….
+ *
+ * @example
+ * rankingMetricNames(resolveMetricConfig({ accuracyAtK: [1], precisionRecallAtK: [5] }));
+ * // ['accuracy@1', 'precision@5', 'recall@5', 'ndcg@10', 'mrr@10', 'map@100']
  */
 export function rankingMetricNames(config: ResolvedIRMetricConfig): string[] {
   return [

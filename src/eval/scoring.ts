@@ -19,7 +19,9 @@ import { initBackend } from '../backend';
 import type { Matrix } from '../util/matrix';
 import type { TopKCollector } from './topk';
 
+/** How a query and a document are compared: cosine of the truncated vectors, or their raw dot product. */
 export type Similarity = 'cosine' | 'dot';
+/** Where scores are computed: TensorFlow.js matMuls, or a plain JavaScript loop (see above). */
 export type ScoringEngine = 'tf' | 'js';
 
 /** Bookkeeping a caller (or a test) can check: memory stays bounded by the chunk sizes. */

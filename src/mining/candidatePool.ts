@@ -5,6 +5,9 @@ import { readText } from '../data/readText';
 /**
  * Reads a FlagEmbedding candidate pool: JSON Lines of `{"text": "..."}`.
  * A line without a text is an error naming the file and line.
+ *
+ * @example
+ * const mined = await mineHardNegatives(queries, { model }, { candidatePool: readCandidatePool('pool.jsonl') });
  */
 export function readCandidatePool(path: string): string[] {
   const text = readText(path);

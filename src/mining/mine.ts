@@ -39,6 +39,7 @@ export interface MinedQuery {
   ranks: number[];
 }
 
+/** Options of {@link mineHardNegatives}. */
 export interface MineOptions {
   /** Ranks to sample from, FlagEmbedding style (default "2-200"). */
   rangeForSampling?: string | readonly [number, number];
@@ -68,7 +69,13 @@ export interface PrecomputedMiningEmbeddings {
   corpus: readonly string[];
 }
 
-/** The distinct texts mining searches: the pool, or the input's positives and negatives. */
+/**
+ * The distinct texts mining searches: the pool, or the input's positives and negatives.
+ *
+ * @example
+ * miningCorpus([{ query: 'q', positives: ['a', 'b'], negatives: ['b', 'c'] }, { query: 'r', positives: ['c', 'd'] }]);
+ * // ['a', 'b', 'c', 'd']
+ */
 export function miningCorpus(queries: readonly MiningQuery[], candidatePool?: readonly string[]): string[] {
   const seen = new Set<string>();
   const add = (t: string) => void seen.add(t);

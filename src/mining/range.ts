@@ -4,6 +4,9 @@ import { EmbedlabError } from '../util/errors';
  * Parses FlagEmbedding's `range_for_sampling` ("2-200"). Like `hn_mine`, the
  * two numbers slice the 0-based ranking as `ranked[start:end]`: "2-200" skips
  * the two best hits and samples from ranks 3…200 (1-based).
+ *
+ * @example
+ * parseSamplingRange('2-200'); // [2, 200]
  */
 export function parseSamplingRange(range: string | readonly [number, number]): [start: number, end: number] {
   const parts = typeof range === 'string' ? range.split('-').map((p) => p.trim()) : range.map(String);
