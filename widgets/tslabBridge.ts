@@ -51,11 +51,6 @@ function tslabModules(): typeof cached {
   return cached;
 }
 
-/** Whether several MIME types can be sent in one message (the kernel's internals were found). */
-export function supportsMimeBundles(): boolean {
-  return tslabModules()?.jupyter !== undefined;
-}
-
 function plainText(bundle: MimeBundle): string {
   const text = bundle['text/plain'];
   return typeof text === 'string' ? text : '';
