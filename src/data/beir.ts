@@ -4,7 +4,6 @@ import { EmbedlabError } from '../util/errors';
 import { readJsonFile } from '../util/readJson';
 import { readText } from './readText';
 import { readDataFile } from './load';
-import type { DataRecord } from './records';
 import type { IRSet, TrainingRow } from './types';
 
 /** query id → (document id → graded relevance). */
@@ -65,23 +64,21 @@ export function readQrels(path: string): Qrels {
  * @example
  * const corpus = await readBeirTexts('scifact/corpus.jsonl', { what: 'document' }); // id → "title text"
  */
-export function readBeirTexts(path: string, options: { includeTitle?: boolean; what?: string } = {}): Promise<Map<string, string>> {
+export async function readBeirTexts(path: string, options: { includeTitle?: boolean; what?: string } = {}): Promise<Map<string, string>> {
   const what = options.what ?? 'record';
   const includeTitle = options.includeTitle ?? true;
-  return readDataFile(path).then((records: DataRecord[]) => {
-    const out = new Map<string, string>();
-    records.forEach((r, i) => {
-      const id = r['_id'] ?? r['id'];
-      if (id === undefined || id === null || id === '') {
-        throw new EmbedlabError(`${path} row ${i + 1}: ${what} has no "_id"`);
-      }
-      const body = typeof r['text'] === 'string' ? r['text'] : '';
-      const title = includeTitle && typeof r['title'] === 'string' ? r['title'] : '';
-      if (out.has(String(id))) throw new EmbedlabError(`${path} row ${i + 1}: ${what} id "${String(id)}" repeats`);
-      out.set(String(id), title ? `${title} ${body}`.trim() : body);
-    });
-    return out;
+  const out = new Map<string, string>();
+  (await readDataFile(path)).forEach((r, i) => {
+    const id = r['_id'] ?? r['id'];
+    if (id === undefined || id === null || id === '') {
+      throw new EmbedlabError(`${path} row ${i + 1}: ${what} has no "_id"`);
+    }
+    const body = typeof r['text'] === 'string' ? r['text'] : '';
+    const title = includeTitle && typeof r['title'] === 'string' ? r['title'] : '';
+    if (out.has(String(id))) throw new EmbedlabError(`${path} row ${i + 1}: ${what} id "${String(id)}" repeats`);
+    out.set(String(id), title ? `${title} ${body}`.trim() : body);
   });
+  return out;
 }
 
 /** What {@link buildIRSetFromQrels} / {@link loadBeir} found wrong with the qrels. */
