@@ -25,7 +25,7 @@ export interface ComparisonOptions {
   dataset?: string;
   /** Column names when the dataset's are not detected, e.g. `{ anchor: 'title', positive: 'body' }`. */
   columns?: ColumnMapping;
-  /** Matryoshka dimensions, largest first. Default: 768/512/256/128/64 cut to the model's width, or 256/128/64/32 for the built-in model. */
+  /** Matryoshka dimensions, largest first. Default: {@link defaultDims} of the model's width (256/128/64/32 for the built-in model). */
   dims?: number[];
   epochs?: number;
   batchSize?: number;
@@ -83,7 +83,14 @@ const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as S
 const WASM_MINI_BATCH = 8;
 const BUILTIN = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
 
-/** The reference Matryoshka dims that fit `width`, or halvings of it. */
+/**
+ * Matryoshka dims for a model `width` wide: the reference 768/512/256/128/64
+ * for 768, otherwise the width halved down to an eighth of it (at least 8).
+ *
+ * @example
+ * defaultDims(768); // [768, 512, 256, 128, 64]
+ * defaultDims(384); // [384, 192, 96, 48]
+ */
 export function defaultDims(width: number): number[] {
   if (width === 768) return [768, 512, 256, 128, 64];
   const dims: number[] = [];
