@@ -117,7 +117,7 @@ export function notebookProgress(label: string, options: ProgressOptions = {}): 
  *
  * @example
  * const bar = terminalProgress('Fine-tuning');
- * await finetune({ ..., onProgress: bar });
+ * await finetune(model, rows, { onProgress: bar });
  * bar.finish();
  */
 export function terminalProgress(label: string, options: TerminalProgressOptions = {}): ProgressBar {
@@ -159,7 +159,7 @@ export function progressBar(label: string, options: TerminalProgressOptions = {}
  * update lands in that cell.
  *
  * @example
- * const result = await withProgress('Fine-tuning', (onProgress) => finetune({ ...options, onProgress }));
+ * const result = await withProgress('Fine-tuning', (onProgress) => finetune(model, rows, { ...options, onProgress }));
  */
 export async function withProgress<T>(
   label: string,
