@@ -53,7 +53,7 @@ export function installCellErrorFormatting(): void {
  * work's result, or undefined after a printed error.
  *
  * @example
- * await guard(async () => loadDataset('missing.jsonl'));
+ * const table = await guard(() => loadTable('missing.jsonl')); // prints one paragraph, table is undefined
  */
 export async function guard<T>(work: () => T | Promise<T>): Promise<T | undefined> {
   try {
