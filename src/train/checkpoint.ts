@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsFile, readSafetensors, writeSafetensors } from '../models/safetensors';
 import type { HostTensor } from '../models/safetensors';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
+import { readJsonFile } from '../util/readJson';
 import { writeFileAtomic } from '../util/fs';
 import { assignWeights, copyTrainableWeights } from './hostWeights';
 import type { AdamW, AdamWState } from './optimizer';
@@ -86,12 +87,7 @@ export function readTrainerState(checkpoint: string): TrainerState {
     throw new EmbedlabError(`checkpoint ${checkpoint} does not exist`);
   }
   if (!existsSync(path)) throw new EmbedlabError(`${checkpoint} is not an embedlab checkpoint: ${STATE_FILE} is missing`);
-  let state: TrainerState;
-  try {
-    state = JSON.parse(readFileSync(path, 'utf8')) as TrainerState;
-  } catch (error) {
-    throw new EmbedlabError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const state = readJsonFile<TrainerState>(path);
   if (state?.format !== 'embedlab.trainer_state' || !Number.isInteger(state.globalStep)) {
     throw new EmbedlabError(`${path} is not an embedlab trainer state`);
   }
