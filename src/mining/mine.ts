@@ -104,54 +104,8 @@ export async function mineHardNegatives(
   if (!Number.isInteger(negativeNumber) || negativeNumber < 0) {
     throw new EmbedlabError(`negativeNumber must be a non-negative integer, got ${negativeNumber}`);
   }
-  const chunkSize = options.corpusChunkSize ?? 50_000;
-  let corpus: string[];
-  let queryEmbeddings: Matrix;
-  let chunks: CorpusChunks;
-  if ('model' in source) {
-    corpus = miningCorpus(queries, options.candidatePool);
-    const { model } = source;
-    const batchSize = options.batchSize ?? 32;
-    const signal = options.signal;
-    queryEmbeddings = await model.encode(
-      queries.map((q) => q.query),
-      { batchSize, prompt: options.queryPrompt, signal },
-    );
-    chunks = encodedChunks(corpus, chunkSize, (texts) => model.encode(texts, { batchSize, signal }), signal);
-  } else {
-    corpus = [...source.corpus];
-    queryEmbeddings = source.queryEmbeddings;
-    if (queryEmbeddings.rows !== queries.length) {
-      throw new EmbedlabError(`query embeddings have ${queryEmbeddings.rows} rows for ${queries.length} queries`);
-    }
-    if (source.corpusEmbeddings.rows !== corpus.length) {
-      throw new EmbedlabError(`corpus embeddings have ${source.corpusEmbeddings.rows} rows for ${corpus.length} corpus texts`);
-    }
-    chunks = matrixChunks(source.corpusEmbeddings, chunkSize);
-  }
-  if (!corpus.length) throw new EmbedlabError('the mining corpus is empty: no positives, negatives or candidate pool texts');
-
-  // retrieve the top `end` per query (cosine), ties by corpus position
-  const width = queryEmbeddings.cols;
-  const k = Math.min(end, corpus.length);
-  const tieRank = Int32Array.from({ length: corpus.length }, (_, i) => i);
-  const collector = new TopKCollector(queries.length, k, tieRank);
-  const engine = await resolveScoringEngine(options.engine ?? 'auto');
-  const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
-  const queryScales = inversePrefixNorms(queryEmbeddings, [width]);
-  let done = 0;
-  for await (const { offset, embeddings } of chunks) {
-    options.signal?.throwIfAborted();
-    if (embeddings.cols !== width) throw new EmbedlabError(`corpus embeddings have width ${embeddings.cols}, queries ${width}`);
-    await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, [collector], {
-      dims: [width],
-      engine,
-      queryChunkSize: 1024,
-      stats,
-    });
-    done += embeddings.rows;
-    options.onProgress?.(done, corpus.length);
-  }
+  const { corpus, queryEmbeddings, chunks } = await miningEmbeddings(queries, source, options);
+  const collector = await retrieveTopK(queryEmbeddings, chunks, Math.min(end, corpus.length), corpus.length, options);
 
   const random = new Random(options.seed ?? 42);
   return queries.map((q, i) => {
@@ -173,6 +127,65 @@ export async function mineHardNegatives(
     }
     return { query: q.query, positives: [...q.positives], negatives, ranks };
   });
+}
+
+/** The corpus texts, the query embeddings and the corpus embeddings chunk by chunk, from a model or precomputed. */
+async function miningEmbeddings(
+  queries: readonly MiningQuery[],
+  source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
+  options: MineOptions,
+): Promise<{ corpus: string[]; queryEmbeddings: Matrix; chunks: CorpusChunks }> {
+  const chunkSize = options.corpusChunkSize ?? 50_000;
+  const corpus = 'model' in source ? miningCorpus(queries, options.candidatePool) : [...source.corpus];
+  if (!corpus.length) throw new EmbedlabError('the mining corpus is empty: no positives, negatives or candidate pool texts');
+  if ('model' in source) {
+    const { model } = source;
+    const batchSize = options.batchSize ?? 32;
+    const signal = options.signal;
+    const queryEmbeddings = await model.encode(
+      queries.map((q) => q.query),
+      { batchSize, prompt: options.queryPrompt, signal },
+    );
+    const chunks = encodedChunks(corpus, chunkSize, (texts) => model.encode(texts, { batchSize, signal }), signal);
+    return { corpus, queryEmbeddings, chunks };
+  }
+  if (source.queryEmbeddings.rows !== queries.length) {
+    throw new EmbedlabError(`query embeddings have ${source.queryEmbeddings.rows} rows for ${queries.length} queries`);
+  }
+  if (source.corpusEmbeddings.rows !== corpus.length) {
+    throw new EmbedlabError(`corpus embeddings have ${source.corpusEmbeddings.rows} rows for ${corpus.length} corpus texts`);
+  }
+  return { corpus, queryEmbeddings: source.queryEmbeddings, chunks: matrixChunks(source.corpusEmbeddings, chunkSize) };
+}
+
+/** The top `k` documents per query by cosine, streamed over the corpus chunks; ties by corpus position. */
+async function retrieveTopK(
+  queryEmbeddings: Matrix,
+  chunks: CorpusChunks,
+  k: number,
+  corpusSize: number,
+  options: MineOptions,
+): Promise<TopKCollector> {
+  const width = queryEmbeddings.cols;
+  const tieRank = Int32Array.from({ length: corpusSize }, (_, i) => i);
+  const collector = new TopKCollector(queryEmbeddings.rows, k, tieRank);
+  const engine = await resolveScoringEngine(options.engine ?? 'auto');
+  const stats: ScoringStats = { largestScoreBuffer: 0, corpusChunks: 0 };
+  const queryScales = inversePrefixNorms(queryEmbeddings, [width]);
+  let done = 0;
+  for await (const { offset, embeddings } of chunks) {
+    options.signal?.throwIfAborted();
+    if (embeddings.cols !== width) throw new EmbedlabError(`corpus embeddings have width ${embeddings.cols}, queries ${width}`);
+    await scoreChunk(queryEmbeddings, queryScales, embeddings, offset, [collector], {
+      dims: [width],
+      engine,
+      queryChunkSize: 1024,
+      stats,
+    });
+    done += embeddings.rows;
+    options.onProgress?.(done, corpusSize);
+  }
+  return collector;
 }
 
 /** `count` items drawn without replacement (all of them when there are fewer). */
