@@ -122,6 +122,11 @@ function negativeColumns(columns: readonly string[]): string[] {
   return [...(columns.includes('negative') ? ['negative'] : []), ...numbered];
 }
 
+/** The negative columns a mapping names: one, several, or none. */
+function mappedNegatives(m: ColumnMapping): string[] {
+  return m.negatives === undefined ? [] : [m.negatives].flat();
+}
+
 function extractor(format: TrainingFormat, columns: readonly string[], mapping?: ColumnMapping): (r: DataRecord) => Candidate {
   switch (format) {
     case 'flag-embedding':
@@ -167,7 +172,7 @@ function extractor(format: TrainingFormat, columns: readonly string[], mapping?:
       return (r) => ({ anchor: ['question', r['question']], positives: [['context', r['context']]], negatives: [], id: r['id'] });
     case 'mapped': {
       const m = mapping!;
-      const negatives = m.negatives === undefined ? [] : Array.isArray(m.negatives) ? m.negatives : [m.negatives];
+      const negatives = mappedNegatives(m);
       return (r) => ({
         anchor: [m.anchor, r[m.anchor]],
         positives: listOf(m.positive, r[m.positive]),
@@ -226,7 +231,7 @@ export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, opt
   let format: TrainingFormat;
   if (options.columns) {
     const m = options.columns;
-    const needed = [m.anchor, m.positive, ...(m.negatives === undefined ? [] : [m.negatives].flat()), ...(m.score ? [m.score] : []), ...(m.id ? [m.id] : [])];
+    const needed = [m.anchor, m.positive, ...mappedNegatives(m), ...(m.score ? [m.score] : []), ...(m.id ? [m.id] : [])];
     for (const name of needed) {
       if (!columns.includes(name)) {
         throw new EmbedlabError(`${source}: column "${name}" from the column mapping is not in the data; columns found: ${columns.join(', ') || '(none)'}`);
