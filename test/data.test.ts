@@ -264,6 +264,14 @@ test('formats: sentence-transformers, NeMo, FlagEmbedding, scored pairs, explici
     columns: { anchor: 'title', positive: 'body', negatives: 'hard' },
   });
   assert.deepEqual(mapped.rows, [{ anchor: 't', positive: 'b', negatives: ['h1', 'h2'] }]);
+  const columnsOfNegatives = toTrainingRows([{ title: 't', body: 'b', n1: 'x', n2: 'y' }], {
+    columns: { anchor: 'title', positive: 'body', negatives: ['n2', 'n1'] },
+  });
+  assert.deepEqual(columnsOfNegatives.rows, [{ anchor: 't', positive: 'b', negatives: ['y', 'x'] }]);
+  assert.throws(
+    () => toTrainingRows([{ title: 't', body: 'b', n1: 'x' }], { source: 'm.jsonl', columns: { anchor: 'title', positive: 'body', negatives: ['n1', 'n3'] } }),
+    isUserError(/m\.jsonl: column "n3" from the column mapping is not in the data/),
+  );
 });
 
 test('unknown shape: the error lists the columns found and the accepted ones; empty list items are reported', () => {
