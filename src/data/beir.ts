@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { readJsonFile } from '../util/readJson';
-import { readText } from './readText';
+import { readText } from '../util/readText';
 import { readDataFile } from './load';
 import type { IRSet, TrainingRow } from './types';
 

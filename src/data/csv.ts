@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { EmbedlabError } from '../util/errors';
-import { readText } from './readText';
+import { readText } from '../util/readText';
 import type { DataRecord } from './records';
 
 export interface CsvOptions {

@@ -7,7 +7,7 @@ import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
 import type { Matrix } from '../util/matrix';
 import { encodeNpy, readNpy } from '../util/npy';
-import { readText } from './readText';
+import { readText } from '../util/readText';
 
 /** `emb/queries.npy` → `emb/queries.ids`. */
 export function idsPathFor(npyPath: string): string {

@@ -1,6 +1,6 @@
 import { EmbedlabError } from '../util/errors';
 import { parseJsonLines } from './jsonLines';
-import { readText } from './readText';
+import { readText } from '../util/readText';
 import type { DataRecord } from './records';
 
 /**

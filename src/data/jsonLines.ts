@@ -1,5 +1,5 @@
 import { EmbedlabError } from '../util/errors';
-import { readText } from './readText';
+import { readText } from '../util/readText';
 import type { DataRecord } from './records';
 
 /**
@@ -35,4 +35,3 @@ export function readJsonLines(path: string): DataRecord[] {
 }
 
 // kept for callers that import it from here
-export { readText };

@@ -1,6 +1,6 @@
 import { EmbedlabError } from '../util/errors';
 import { parseJsonLines } from '../data/jsonLines';
-import { readText } from '../data/readText';
+import { readText } from '../util/readText';
 
 /**
  * Reads a FlagEmbedding candidate pool: JSON Lines of `{"text": "..."}`.

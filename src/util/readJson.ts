@@ -1,15 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { EmbedlabError } from './errors';
+import { readText } from './readText';
 
 /** Parses a JSON file; a missing or malformed file is an EmbedlabError naming it. */
 export function readJsonFile<T = Record<string, unknown>>(path: string): T {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new EmbedlabError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return parseJsonText<T>(text, path);
+  return parseJsonText<T>(readText(path), path);
 }
 
 /** Parses the `text` of the file at `path` (already read); malformed JSON is an EmbedlabError naming the file. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EmbedlabError } from '../util/errors';
+import { EmbedlabError } from './errors';
 
 /** Reads a UTF-8 text file, turning "not found" and friends into an {@link EmbedlabError} naming it. */
 export function readText(path: string): string {
