@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { l2Normalize } from '../models/normalize';
 
-/**
- * Row-wise L2 normalisation, `x / max(‖x‖, 1e-12)` as torch's `F.normalize`.
- * The clamp sits under the square root (`sqrt(max(Σx², 1e-24))`) so an
- * all-zero row has a zero gradient instead of NaN.
- */
-export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const squared = tf.sum(tf.square(x), 1, true);
-    return tf.div(x, tf.sqrt(tf.maximum(squared, 1e-24)));
-  });
-}
+// The losses normalise as the Normalize module does (torch's F.normalize).
+export { l2Normalize };
 
 /**
  * Cosine similarity of every row of `a` with every row of `b`: `[a.rows, b.rows]`
