@@ -49,7 +49,7 @@ test('demo: bad input gives one clear line and touches nothing', () => {
 
   let run = demo(['--dataset', join(dir, 'missing.jsonl'), '--out', join(dir, 'a')]);
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /missing\.jsonl" does not exist/);
+  assert.match(run.stderr, /data file .*missing\.jsonl does not exist/);
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 
   const empty = join(dir, 'empty.jsonl');

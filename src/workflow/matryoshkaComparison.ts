@@ -3,7 +3,6 @@
  * compare NDCG@10 per embedding dimension — the "Fine-tune Embedding models
  * for RAG" workflow, as one function the CLI demo and the notebooks share.
  */
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../data';
@@ -103,11 +102,6 @@ function seconds(since: number): number {
 }
 
 async function loadPairs(source: string, columns?: ColumnMapping): Promise<{ rows: TrainingRow[]; files: string[]; empty: number[] }> {
-  const looksLocal = source.startsWith('.') || source.startsWith('/') || source.includes('\\') || existsSync(source);
-  if (looksLocal && !existsSync(source)) throw new EmbedlabError(`dataset "${source}" does not exist`);
-  if (looksLocal && statSync(source).isDirectory() === false && !/\.(jsonl?|ndjson|csv|tsv|parquet)$/i.test(source)) {
-    throw new EmbedlabError(`dataset "${source}" is not a .json, .jsonl, .csv, .tsv or .parquet file`);
-  }
   const { records, files } = await loadRecords(source);
   const { rows, empty } = toTrainingRows(records, { source, columns });
   if (rows.length < 20) {
