@@ -9,18 +9,9 @@ import type { IRSet } from '../src/data/types';
 import { evaluateEmbeddings } from '../src/eval';
 import { createStaticModel } from '../src/models';
 import { Matrix } from '../src/util/matrix';
+import { readGoldenCase } from './goldenIrCase';
 
-const GOLDEN = join(__dirname, '../../../shared/golden/ir_metrics');
 const TOKENIZER = join(__dirname, '../../../shared/models/all-MiniLM-L6-v2-config-and-tokenizer');
-
-interface GoldenCase {
-  query_ids: string[];
-  doc_ids: string[];
-  query_embeddings: number[][];
-  doc_embeddings: number[][];
-  relevant_docs: Record<string, string[]>;
-  runs: { truncate_dim: number; metrics: Record<string, number> }[];
-}
 
 /** Runs the CLI, capturing stdout and stderr. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -41,7 +32,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 /** Golden case_a written as BEIR files plus NeMo-layout embeddings. */
 async function caseAFiles(extraQrels = '') {
-  const golden = JSON.parse(readFileSync(join(GOLDEN, 'case_a.json'), 'utf8')) as GoldenCase;
+  const golden = readGoldenCase('case_a.json');
   const dir = mkdtempSync(join(tmpdir(), 'embedlab-eval-cli-'));
   await writeEmbeddings(join(dir, 'queries'), golden.query_ids, Matrix.fromRows(golden.query_embeddings));
   await writeEmbeddings(join(dir, 'corpus.npy'), golden.doc_ids, Matrix.fromRows(golden.doc_embeddings));

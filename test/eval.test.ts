@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { IRSet } from '../src/data/types';
 import {
@@ -15,29 +13,10 @@ import type { SentenceEmbedder } from '../src/models/types';
 import { EmbedlabError } from '../src/util/errors';
 import { Matrix } from '../src/util/matrix';
 import { Random } from '../src/util/random';
-
-const GOLDEN = join(__dirname, '../../../shared/golden/ir_metrics');
-
-interface GoldenRun {
-  truncate_dim: number | null;
-  name: string | null;
-  primary_metric: string;
-  evaluated_query_ids: string[];
-  metrics: Record<string, number>;
-  top10_ranked_hits: Record<string, [string, number][]>;
-}
-interface GoldenCase {
-  query_ids: string[];
-  doc_ids: string[];
-  query_embeddings: number[][];
-  doc_embeddings: number[][];
-  relevant_docs: Record<string, string[]>;
-  runs: GoldenRun[];
-  metrics_under_alternative_tie_rules?: Record<string, Record<string, number>>;
-}
+import { readGoldenCase, type GoldenCase } from './goldenIrCase';
 
 function loadCase(name: string): { golden: GoldenCase; irSet: IRSet; queries: Matrix; corpus: Matrix } {
-  const golden = JSON.parse(readFileSync(join(GOLDEN, name), 'utf8')) as GoldenCase;
+  const golden = readGoldenCase(name);
   const irSet: IRSet = {
     queries: new Map(golden.query_ids.map((id) => [id, `query::${id}`])),
     corpus: new Map(golden.doc_ids.map((id) => [id, `doc::${id}`])),
