@@ -3,7 +3,7 @@ import type { Architecture } from '../transformer/encoder';
 import { savedConfig } from '../transformer/savedConfig';
 import { BertEncoder } from './bertEncoder';
 import { parseBertConfig, type BertConfig } from './config';
-import { bertVariables } from './weights';
+import { bertTensorSpecs, bertVariables } from './weights';
 
 /** The config.json fields of a BERT-layout encoder, as `config` resolved them. */
 export function bertConfigFields(config: BertConfig): Record<string, unknown> {
@@ -31,6 +31,7 @@ export const bertArchitecture: Architecture<BertConfig> = {
   matchesClass: (name) => name.startsWith('Bert'),
   examples: 'bge-*-en-v1.5, all-MiniLM-*, e5-*-v2',
   parseConfig: parseBertConfig,
+  tensorSpecs: (config, { pooler }) => bertTensorSpecs(config, pooler),
   fromTensors: (config, tensors, source) => new BertEncoder(config, bertVariables(config, tensors, source)),
   configJson: (config) => savedConfig(config.raw, { modelType: 'bert', modelClass: 'BertModel' }, bertConfigFields(config)),
 };

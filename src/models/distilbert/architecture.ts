@@ -3,6 +3,7 @@ import type { Architecture } from '../transformer/encoder';
 import { savedConfig } from '../transformer/savedConfig';
 import { parseDistilBertConfig, type DistilBertConfig } from './config';
 import { DistilBertEncoder } from './distilBertEncoder';
+import { distilBertTensorSpecs } from './weights';
 
 export const distilBertArchitecture: Architecture<DistilBertConfig> = {
   modelClass: 'DistilBertModel',
@@ -10,6 +11,7 @@ export const distilBertArchitecture: Architecture<DistilBertConfig> = {
   matchesClass: (name) => name.startsWith('DistilBert'),
   examples: 'msmarco-distilbert-*, multi-qa-distilbert-*',
   parseConfig: parseDistilBertConfig,
+  tensorSpecs: (config) => distilBertTensorSpecs(config),
   fromTensors: (config, tensors, source) => DistilBertEncoder.fromTensors(config, tensors, source),
   configJson: (config) =>
     savedConfig(

@@ -3,6 +3,7 @@ import type { Architecture } from '../transformer/encoder';
 import { savedConfig } from '../transformer/savedConfig';
 import { parseMpnetConfig, type MpnetConfig } from './config';
 import { MpnetEncoder } from './mpnetEncoder';
+import { mpnetTensorSpecs } from './weights';
 
 export const mpnetArchitecture: Architecture<MpnetConfig> = {
   modelClass: 'MPNetModel',
@@ -10,6 +11,7 @@ export const mpnetArchitecture: Architecture<MpnetConfig> = {
   matchesClass: (name) => name.startsWith('MPNet'),
   examples: 'all-mpnet-base-v2, multi-qa-mpnet-base-*',
   parseConfig: parseMpnetConfig,
+  tensorSpecs: (config, { pooler }) => mpnetTensorSpecs(config, pooler),
   fromTensors: (config, tensors, source) => MpnetEncoder.fromTensors(config, tensors, source),
   configJson: (config) =>
     savedConfig(

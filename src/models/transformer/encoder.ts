@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
+import type { TensorSpec } from './weights';
 
 /** The config fields every encoder has, under one set of names whatever config.json calls them. */
 export interface EncoderConfig {
@@ -66,6 +67,8 @@ export interface Architecture<C extends EncoderConfig = EncoderConfig> {
   readonly examples: string;
   /** Validates config.json (`source` names it in errors) and fills transformers' defaults. */
   parseConfig(raw: Record<string, unknown>, source: string): C;
+  /** Every tensor of the model, as the file stores it; `pooler` adds the pooler where the architecture has one. */
+  tensorSpecs(config: C, options: { pooler: boolean }): TensorSpec[];
   /** Builds the encoder from checkpoint tensors (names with or without the base-model prefix). */
   fromTensors(config: C, tensors: Map<string, HostTensor>, source: string): TransformerEncoder<C>;
   /** The config.json to save: `model_type`, `architectures` and every field transformers reads. */

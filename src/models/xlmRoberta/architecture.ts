@@ -4,6 +4,7 @@
  * which share one modeling file upstream.
  */
 import { bertConfigFields } from '../bert/architecture';
+import { bertTensorSpecs } from '../bert/weights';
 import type { BertConfig } from '../bert/config';
 import type { Architecture } from '../transformer/encoder';
 import { savedConfig } from '../transformer/savedConfig';
@@ -17,6 +18,7 @@ function robertaFamily(modelType: string, modelClass: string, classPrefix: strin
     matchesClass: (name) => name.startsWith(classPrefix),
     examples,
     parseConfig: parseXlmRobertaConfig,
+    tensorSpecs: (config, { pooler }) => bertTensorSpecs(config, pooler),
     fromTensors: (config, tensors, source) => XlmRobertaEncoder.fromTensors(config, tensors, source),
     configJson: (config) => savedConfig(config.raw, { modelType, modelClass }, bertConfigFields(config)),
   };
