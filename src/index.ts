@@ -31,7 +31,7 @@ export type {
 export {
   loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, Transformer, BertTransformer, BertEncoder,
   XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ARCHITECTURES, architectureFor,
-  createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
+  createRandomBert, createRandomTransformer, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
 } from './models';
 export type {

@@ -15,7 +15,7 @@ export { DistilBertEncoder } from './distilbert/distilBertEncoder';
 export { parseDistilBertConfig, type DistilBertConfig } from './distilbert/config';
 export { MpnetEncoder } from './mpnet/mpnetEncoder';
 export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
-export { createRandomBert, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './random';
+export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './random';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling';
 export { l2Normalize } from './normalize';
 export type { InputModule } from './inputModule';
