@@ -262,3 +262,33 @@ for (const name of NAMES) {
     prefixed.dispose();
   });
 }
+
+test('the architecture comes from model_type, else from the architectures class; saving writes model_type back', async () => {
+  await initBackend();
+  const pick = (raw: Record<string, unknown>) => architectureFor(raw, 'config.json').modelTypes[0];
+  assert.equal(pick({ architectures: ['XLMRobertaForMaskedLM'] }), 'xlm-roberta');
+  assert.equal(pick({ architectures: ['RobertaModel'] }), 'roberta');
+  assert.equal(pick({ architectures: ['DistilBertForSequenceClassification'] }), 'distilbert');
+  assert.equal(pick({ architectures: ['MPNetForMaskedLM'] }), 'mpnet');
+  assert.equal(pick({ model_type: 'mpnet', architectures: ['BertModel'] }), 'mpnet', 'model_type wins');
+  assert.throws(() => pick({ architectures: ['GPT2Model'] }), /config\.json: architectures GPT2Model is not supported; .*"bert" .*"xlm-roberta" .*"distilbert" .*"mpnet"/);
+
+  const { model_type: _, ...withoutType } = fixtures.mpnet.config;
+  const dir = modelFolder('mpnet', join(work, 'mpnet-no-model-type'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(withoutType));
+  const model = loadModelFolder(dir);
+  await model.save(join(work, 'mpnet-no-model-type-saved'));
+  const saved = JSON.parse(readFileSync(join(work, 'mpnet-no-model-type-saved', 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(saved.model_type, 'mpnet');
+  assert.deepEqual(saved.architectures, ['MPNetModel']);
+  model.dispose();
+});
+
+test('configs an encoder cannot run are clear errors naming the file and field', () => {
+  const parse = (raw: Record<string, unknown>) => architectureFor(raw, 'config.json').parseConfig(raw, 'config.json');
+  assert.throws(() => parse({ ...fixtures.distilbert.config, sinusoidal_pos_embds: true }), /config\.json: "sinusoidal_pos_embds": true .* not supported/);
+  assert.throws(() => parse({ ...fixtures.mpnet.config, relative_attention_num_buckets: 16 }), /config\.json: "relative_attention_num_buckets" must be an integer ≥ 32/);
+  assert.throws(() => parse({ ...fixtures['xlm-roberta'].config, max_position_embeddings: 2 }), /config\.json: max_position_embeddings 2 leaves no positions after padding_idx 1/);
+  assert.throws(() => parse({ ...fixtures.distilbert.config, n_heads: 4 }), /config\.json: dim 15 is not a multiple of n_heads 4/);
+  assert.equal(parse(fixtures['xlm-roberta'].config).maxSequenceLength, 22, 'positions start after padding_idx 1');
+});
