@@ -8,7 +8,7 @@ import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../.
 import { loadModel } from '../../models';
 import { finetune } from '../../train/finetune';
 import { parseScheduler } from '../../train/schedule';
-import type { FinetuneOptions } from '../../train/types';
+import type { FinetuneOptions } from '../../train/finetune';
 import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
