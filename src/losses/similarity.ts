@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { l2Normalize } from '../models/normalize';
+import { l2Normalize } from '../models/pooling/normalize';
 
 // The losses normalise as the Normalize module does (torch's F.normalize).
 export { l2Normalize };

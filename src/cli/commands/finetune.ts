@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../../data';
-import type { ColumnMapping } from '../../data/normalize';
+import type { ColumnMapping } from '../../data/rowFormats';
 import type { TrainingRow } from '../../data/types';
 import { InformationRetrievalEvaluator } from '../../eval';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../../losses';
