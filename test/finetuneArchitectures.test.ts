@@ -15,8 +15,7 @@ import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../s
 import { createRandomTransformer, type SentenceTransformer } from '../src/models';
 import { wordpieceTokenizerJson } from '../src/tokenizer';
 import { finetune } from '../src/train/finetune';
-import { batchGradients } from '../src/train/gradients';
-import { makeBatch } from '../src/train/rows';
+import { batchGradients, makeBatch } from '../src/train/step';
 import { Random } from '../src/util/random';
 import { REPO, SHARED } from './referenceFixtures';
 

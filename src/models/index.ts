@@ -4,7 +4,7 @@
  */
 export { loadModel, loadModelFolder, type LoadModelOptions } from './loadModel';
 export { SentenceTransformer, type SentenceTransformerSettings } from './sentenceTransformer';
-export { StaticEmbedding, type StaticEmbeddingOptions } from './staticEmbedding';
+export { StaticEmbedding, type StaticEmbeddingOptions } from './static/staticEmbedding';
 export { Transformer, BertTransformer } from './transformerModule';
 export { ARCHITECTURES, architectureFor, type Architecture, type EncoderConfig, type TransformerEncoder } from './transformer';
 export { BertEncoder, type BertOutput } from './bert/bertEncoder';
@@ -15,9 +15,9 @@ export { DistilBertEncoder } from './distilbert/distilBertEncoder';
 export { parseDistilBertConfig, type DistilBertConfig } from './distilbert/config';
 export { MpnetEncoder } from './mpnet/mpnetEncoder';
 export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
-export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './random';
-export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling';
-export { l2Normalize } from './normalize';
+export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
+export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
+export { l2Normalize } from './pooling/normalize';
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';

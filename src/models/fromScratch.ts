@@ -16,9 +16,9 @@
 import { Random } from '../util/random';
 import { loadTokenizer, resolveMaxSeqLength } from '../tokenizer/loadTokenizer';
 import type { HostTensor } from './safetensors/dtypes';
-import type { PoolingMode } from './pooling';
+import type { PoolingMode } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
-import { StaticEmbedding } from './staticEmbedding';
+import { StaticEmbedding } from './static/staticEmbedding';
 import { Transformer, architectureFor } from './transformer';
 
 export interface RandomBertOptions {
