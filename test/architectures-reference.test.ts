@@ -141,7 +141,8 @@ test('MPNet relative position buckets equal torch\'s for distances −600…600'
 
 for (const name of NAMES) {
   test(`${name} reference: hidden states, CLS, pooler and mean-pooled embeddings for F32 and BF16 weights`, async (t) => {
-    await initBackend();
+    const info = await initBackend();
+    t.diagnostic(`tfjs backend: ${info.tfBackend}`);
     const f = fixtures[name];
     for (const [what, size] of Object.entries(f.sensitivity)) assert.ok(size > 1e-2, `${what} changes the hidden states by only ${size}`);
     const architecture = architectureFor(f.config, 'config.json');
@@ -189,6 +190,7 @@ for (const name of NAMES) {
     assert.deepEqual(reached.sort(), Object.keys(f.mnrl.grads).sort(), 'a gradient for every weight, under the Hugging Face names');
     let worst = 0;
     let largest = 0;
+    let worstRelative = 0;
     for (const [weightName, variable] of weights) {
       if (weightName.startsWith('pooler.')) {
         const g = grads[variable.name];
@@ -203,10 +205,14 @@ for (const name of NAMES) {
       const diff = maxAbsDiff(got, expected);
       worst = Math.max(worst, diff);
       largest = Math.max(largest, scale);
+      worstRelative = Math.max(worstRelative, diff / scale);
       if (process.env.EMBEDLAB_DEBUG) t.diagnostic(`${weightName} ${diff} ${scale}`);
       assert.ok(diff <= 1e-4 * Math.max(scale, 1e-3), `${weightName}: max |diff| ${diff} (largest gradient ${scale})`);
     }
-    t.diagnostic(`${name} MNRL gradients: max |diff| ${worst.toExponential(2)} (largest |gradient| ${largest.toExponential(2)})`);
+    t.diagnostic(
+      `${name} MNRL gradients: max |diff| ${worst.toExponential(2)} (largest |gradient| ${largest.toExponential(2)}); ` +
+        `worst tensor max |diff| / its largest |gradient| ${worstRelative.toExponential(2)}`,
+    );
     tf.dispose([value, ...Object.values(grads)]);
     model.dispose();
   });
