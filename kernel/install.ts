@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbedlabError } from '../src/util/errors';
-import { PACKAGE_ROOT, packageManifest } from './packageRoot';
+import { PACKAGE_ROOT, packageManifest } from '../src/util/packageRoot';
 
 /** Default kernel name (`jupyter kernelspec list` shows it). */
 export const DEFAULT_KERNEL_NAME = 'embedlab';

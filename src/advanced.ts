@@ -61,5 +61,6 @@ export {
   embedPlotly, plotlyScriptTag, plotlyVersion, resetPlotlyEmbedding, standalonePage, PLOTLY_MIME,
   tableHtml, tableText, tableBundle, displayBundle, inTslab, LiveDisplay, ProgressTracker, progressLine, formatDuration,
   installCellErrorFormatting, formatCellError,
-  type MimeBundle, type ProgressSnapshot,
+  type MimeBundle, type ProgressSnapshot, type ProgressCallback, type TrainingProgress,
+  type TrainingHistoryLike, type StepLogEntry, type EvalLogEntry,
 } from '../widgets';

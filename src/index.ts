@@ -79,8 +79,7 @@ export {
   renderReport, saveReport, guard,
   type ComparisonLabels, type ComparisonRow, type MetricsInput, type SweepChartOptions, type SweepRun,
   type TableLike, type TableOptions, type PlotlyFigure,
-  type ProgressBar, type ProgressOptions, type TerminalProgressOptions, type ProgressCallback, type TrainingProgress,
-  type TrainingHistoryLike, type StepLogEntry, type EvalLogEntry,
+  type ProgressBar, type ProgressOptions, type TerminalProgressOptions,
   type Report, type ReportSection,
 } from '../widgets';
 

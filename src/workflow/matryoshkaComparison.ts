@@ -12,7 +12,7 @@ import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
 import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
-import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
+import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
 import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
 
@@ -47,16 +47,22 @@ export interface ComparisonOptions {
   metricForBestModel?: string;
   /** Width of the built-in static model (default 256). */
   staticDim?: number;
-  /** Folder for checkpoints and the fine-tuned model. */
-  outDir: string;
-  /** Continue from the newest checkpoint in `outDir/checkpoints`. */
+  /** Folder for checkpoints (`checkpoints/`) and the fine-tuned model (`model/`). Required. */
+  outputDir?: string;
+  /** @deprecated Use `outputDir` (the name {@link FinetuneOptions} uses). */
+  outDir?: string;
+  /** Continue from the newest checkpoint in `outputDir/checkpoints`. */
   resume?: boolean;
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
   onStage?: (message: string) => void;
   onTrainProgress?: (info: ProgressInfo) => void;
-  /** A line per evaluation during training. */
-  onEvaluate?: (message: string) => void;
+  /**
+   * Called after each evaluation during training with the record (as
+   * {@link FinetuneOptions.onEvaluate}) and a one-line summary of it. Default:
+   * the line goes to `onStage`.
+   */
+  onEvaluate?: (record: EvalRecord, line: string) => void;
   onEncodeProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -130,11 +136,13 @@ function validateDims(dims: number[], width: number): number[] {
  * evaluate, on one (question, context) dataset.
  *
  * @example
- * const result = await runMatryoshkaComparison({ outDir: 'runs/demo' });
+ * const result = await runMatryoshkaComparison({ outputDir: 'runs/demo' });
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   const stage = options.onStage ?? (() => {});
+  const outputDir = options.outputDir ?? options.outDir;
+  if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
   const started = performance.now();
   const backend = await initBackend();
   stage(backend.summary);
@@ -197,17 +205,21 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       evaluator,
       metricForBestModel,
-      outputDir: join(options.outDir, 'checkpoints'),
+      outputDir: join(outputDir, 'checkpoints'),
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
       signal: options.signal,
       onProgress: options.onTrainProgress,
-      onEvaluate: (record) => (options.onEvaluate ?? stage)(`evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`),
+      onEvaluate: (record) => {
+        const line = `evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`;
+        if (options.onEvaluate) options.onEvaluate(record, line);
+        else stage(line);
+      },
     });
     const trainSeconds = seconds(t);
 
-    const modelDir = join(options.outDir, 'model');
+    const modelDir = join(outputDir, 'model');
     t = performance.now();
     let finetuned: Record<string, number>;
     if (run.stopped) {
