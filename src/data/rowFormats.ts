@@ -47,13 +47,22 @@ export interface ColumnMapping {
 export interface NormalizeOptions {
   /** Explicit column mapping (skips detection). */
   columns?: ColumnMapping;
-  /** Skip (default), reject, or keep rows with empty or missing texts. */
+  /**
+   * Skip, reject, or keep rows with empty or missing texts.
+   * @default 'skip'
+   */
   onEmpty?: 'skip' | 'error' | 'keep';
-  /** Several positives in one record: one row each (default) or the first only. */
+  /**
+   * Several positives in one record: one row each (`expand`) or the first only.
+   * @default 'expand'
+   */
   multiplePositives?: 'expand' | 'first';
   /** Names the data in messages (a file name). */
   source?: string;
-  /** Receives the warning about empty rows. Default: `console.warn`. */
+  /**
+   * Receives the warning about empty rows.
+   * @default `console.warn`
+   */
   onWarning?: (message: string) => void;
 }
 
