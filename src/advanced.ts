@@ -24,6 +24,7 @@ export { MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './hub';
 export {
   readDataFile, recordsToTable, parseJsonLines, readJsonLines, parseJsonRecords, readJsonRecords, parseCsv, readCsv,
   readParquet, setDanfoLoader, idsPathFor, type CsvOptions,
+  type NormalizeOptions, type NormalizeResult,
 } from './data';
 export { encodeNpy, decodeNpy } from './util/npy';
 export { Random } from './util/random';

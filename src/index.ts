@@ -31,7 +31,7 @@ export {
   loadBeir, readBeirTexts, readQrels, buildIRSetFromQrels, irSetToTrainingRows,
   writeEmbeddings, readEmbeddings, toDanfo, fromDanfo,
   type DataRecord, type TrainingRow, type IRSet, type LoadOptions, type LoadedRecords, type DataFormat,
-  type ColumnMapping, type NormalizeOptions, type NormalizeResult, type EmptyText, type TrainingFormat,
+  type ColumnMapping, type TrainingRowsOptions, type TrainingRowsResult, type EmptyText, type TrainingFormat,
   type DedupeOptions, type SplitOptions, type BuildIRSetOptions, type SaveRowsOptions,
   type BeirFiles, type Qrels, type QrelsReport,
 } from './data';
