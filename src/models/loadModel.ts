@@ -33,7 +33,13 @@ interface ModuleEntry {
   implicit?: boolean;
 }
 
-/** Resolves `idOrPath` (local folder or hub id) and loads the model in it. */
+/**
+ * Resolves `idOrPath` (local folder or hub id) and loads the model in it.
+ *
+ * @example
+ * const model = await loadModel('BAAI/bge-small-en-v1.5');
+ * const embeddings = await model.encode(['what was the revenue in 2023?']);
+ */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
   const { maxSeqLength, ...hubOptions } = options;
   const dir = await resolveModel(idOrPath, hubOptions);
