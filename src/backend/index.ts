@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
+import { encoderSummary } from './onnxRuntime';
 import { registerFastKernels } from './ops';
 import { startWasmBackend, wasmStartInfo } from './ops/wasmThreads';
 
@@ -178,5 +179,5 @@ function describe(info: BackendInfo): string {
   const why = info.forced
     ? 'forced by EMBEDLAB_BACKEND'
     : info.skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ') || 'best available';
-  return `backend: ${label[info.choice]} — ${why}`;
+  return `backend: ${label[info.choice]} — ${why}; ${encoderSummary()}`;
 }

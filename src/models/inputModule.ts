@@ -19,6 +19,11 @@ export interface InputModule {
   readonly maxSeqLength: number;
   /** Differentiable forward pass; the caller owns the result. */
   forward(batch: TokenBatch, training: boolean): tf.Tensor;
+  /**
+   * `forward(batch, false)` on a faster inference engine (onnxruntime), or
+   * undefined when the module encodes on tfjs. The caller owns the result.
+   */
+  infer?(batch: TokenBatch): Promise<tf.Tensor | undefined>;
   /** Trainable weights under their Hugging Face names. */
   namedWeights(): Map<string, tf.Variable>;
   /** Writes the module's files into `dir`. */

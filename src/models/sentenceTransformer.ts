@@ -106,6 +106,20 @@ export class SentenceTransformer implements SentenceEmbedder {
   }
 
   /**
+   * {@link forward} without gradients, for encoding: the input module's
+   * inference engine (onnxruntime) when it has one, else tfjs.
+   */
+  private async embedBatch(batch: TokenBatch): Promise<tf.Tensor2D> {
+    const tokens = await this.input.infer?.(batch);
+    if (!tokens) return this.forward(batch);
+    return tf.tidy(() => {
+      const pooled = this.pooling ? pool(tokens as tf.Tensor3D, batch, this.pooling, batch.promptLength) : (tokens as tf.Tensor2D);
+      tokens.dispose();
+      return this.normalizes ? l2Normalize(pooled) : pooled;
+    });
+  }
+
+  /**
    * Trainable weights under their Hugging Face names. Transformer Linear weights are
    * held transposed (`[in, out]`); `save` writes them back as `[out, in]`.
    * The tanh pooler's weights are listed but unused by pooling (no gradient).
@@ -170,7 +184,7 @@ export class SentenceTransformer implements SentenceEmbedder {
       const indices = order.slice(start, start + batchSize);
       const batch = this.tokenize(indices.map((i) => inputs[i]!));
       if (promptLength !== undefined) batch.promptLength = promptLength;
-      const embeddings = this.forward(batch);
+      const embeddings = await this.embedBatch(batch);
       const values = await embeddings.data();
       embeddings.dispose();
       indices.forEach((i, k) => out.set(values.subarray(k * dim, (k + 1) * dim), i * dim));

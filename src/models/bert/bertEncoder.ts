@@ -14,6 +14,8 @@ import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
 import type { TransformerEncoder } from '../transformer/encoder';
 import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
+import type { InferenceGraph } from '../onnx/inferenceGraph';
+import { bertInferenceGraph } from './bertGraph';
 import type { BertConfig } from './config';
 import { bertHostTensors, bertVariables } from './weights';
 
@@ -103,6 +105,18 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
   /** Position embeddings to add to `[batch, seq, hidden]`: rows 0…seq−1, broadcast over the batch. */
   protected positionEmbeddings(batch: TokenBatch): tf.Tensor {
     return tf.slice(this.matrix('embeddings.position_embeddings.weight'), [0, 0], [batch.seqLength, this.config.hiddenSize]);
+  }
+
+  /** Row of the position table for each token, `[batch·seq]`: 0…seq−1 in every row. */
+  protected positionIds(batch: TokenBatch): Int32Array {
+    const out = new Int32Array(batch.batchSize * batch.seqLength);
+    for (let at = 0; at < out.length; at++) out[at] = at % batch.seqLength;
+    return out;
+  }
+
+  /** The inference forward pass on onnxruntime's fused kernels (see {@link bertInferenceGraph}). */
+  inferenceGraph(): InferenceGraph {
+    return bertInferenceGraph(this.config, this.variables, (batch) => this.positionIds(batch));
   }
 
   protected matrix(name: string): tf.Tensor2D {

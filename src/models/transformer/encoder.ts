@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
+import type { InferenceGraph } from '../onnx/inferenceGraph';
 import type { TensorSpec } from './weights';
 
 /** The config fields every encoder has, under one set of names whatever config.json calls them. */
@@ -46,6 +47,12 @@ export interface TransformerEncoder<C extends EncoderConfig = EncoderConfig> {
   forward(batch: TokenBatch, options?: ForwardOptions): EncoderOutput;
   /** Reseeds the dropout masks used by `forward(…, { training: true })`. */
   seedDropout(seed: number): void;
+  /**
+   * The inference forward pass (no dropout, no pooler) as an ONNX graph over
+   * the current weights, for onnxruntime; absent where the architecture has
+   * none (it then encodes on tfjs).
+   */
+  inferenceGraph?(): InferenceGraph;
   /** The weights as `model.safetensors` stores them (Linear `[out, in]`). */
   hostTensors(): Promise<Map<string, HostTensor>>;
   dispose(): void;

@@ -20,6 +20,7 @@ import { loadTokenizer, resolveMaxSeqLength } from '../../tokenizer/loadTokenize
 import type { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
+import { OnnxEncoder } from '../onnx/onnxEncoder';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
 import { architectureFor } from './architectures';
@@ -34,6 +35,8 @@ export class Transformer implements InputModule {
   readonly moduleType = 'sentence_transformers.models.Transformer';
   readonly defaultPath = '';
   readonly produces = 'token_embeddings';
+  /** The onnxruntime session of {@link infer}, built on first use. */
+  private onnx: OnnxEncoder | undefined;
 
   constructor(
     readonly encoder: TransformerEncoder,
@@ -69,6 +72,17 @@ export class Transformer implements InputModule {
     return this.encoder.forward(batch, { training }).lastHiddenState;
   }
 
+  /**
+   * `forward(batch, false)` on onnxruntime when the architecture has an
+   * inference graph and `EMBEDLAB_ENCODER` allows it; undefined means tfjs.
+   */
+  async infer(batch: TokenBatch): Promise<tf.Tensor3D | undefined> {
+    const encoder = this.encoder;
+    if (!encoder.inferenceGraph) return undefined;
+    this.onnx ??= new OnnxEncoder({ variables: encoder.variables, inferenceGraph: () => encoder.inferenceGraph!() });
+    return this.onnx.run(batch);
+  }
+
   seedDropout(seed: number): void {
     this.encoder.seedDropout(seed);
   }
@@ -92,6 +106,8 @@ export class Transformer implements InputModule {
   }
 
   dispose(): void {
+    this.onnx?.dispose();
+    this.onnx = undefined;
     this.encoder.dispose();
   }
 }

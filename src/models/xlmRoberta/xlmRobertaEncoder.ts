@@ -22,8 +22,12 @@ export class XlmRobertaEncoder extends BertEncoder {
     return new XlmRobertaEncoder(config, bertVariables(config, tensors, source, { prefix: 'roberta', architecture: 'XLM-RoBERTa' }));
   }
 
+  protected override positionIds(batch: TokenBatch): Int32Array {
+    return paddedPositionIds(batch, this.config.padTokenId);
+  }
+
   protected override positionEmbeddings(batch: TokenBatch): tf.Tensor {
-    const ids = tf.tensor1d(paddedPositionIds(batch, this.config.padTokenId), 'int32');
+    const ids = tf.tensor1d(this.positionIds(batch), 'int32');
     const rows = embeddingLookup(this.matrix('embeddings.position_embeddings.weight'), ids);
     return tf.reshape(rows, [batch.batchSize, batch.seqLength, this.config.hiddenSize]);
   }
