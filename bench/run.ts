@@ -207,8 +207,10 @@ async function main(): Promise<void> {
   });
   // The wasm build is timed with its default thread count and with one thread:
   // threads pay off on idle cores and cost a lot on a machine busy with other work.
+  // The default engine encodes on onnxruntime-node when it loads; the one-thread
+  // engine encodes on tfjs (EMBEDLAB_ENCODER=tfjs), so both encoders are in the table.
   const wasmEngines = backends.includes('wasm')
-    ? [tfjs('wasm', {}), ...(os.cpus().length > 1 ? [tfjs('wasm', { EMBEDLAB_WASM_THREADS: '1' })] : [])]
+    ? [tfjs('wasm', {}), ...(os.cpus().length > 1 ? [tfjs('wasm', { EMBEDLAB_WASM_THREADS: '1', EMBEDLAB_ENCODER: 'tfjs' })] : [tfjs('wasm', { EMBEDLAB_ENCODER: 'tfjs' })])]
     : [];
 
   for (const [index, model] of models.entries()) {
@@ -236,7 +238,9 @@ async function main(): Promise<void> {
         const values = runs.map(pick);
         const ratios = values.map((v, r) => (v !== undefined && torchValues[r] ? v / torchValues[r]! : NaN));
         const first = runs.find((r) => r?.[measure]);
-        const label = key === 'pytorch' ? torchLabel : `embedlab ${(runs[0]?.summary ?? key).replace(/^backend: /, '').replace(/ — .*/, '')}`;
+        const backendLabel = `embedlab ${(runs[0]?.summary ?? key).replace(/^backend: /, '').replace(/ — .*/, '')}`;
+        const onOnnx = measure === 'encode' && /onnxruntime/.test(runs[0]?.encoder ?? '');
+        const label = key === 'pytorch' ? torchLabel : onOnnx ? `embedlab ${String(runs[0].encoder).replace(/^encode: /, '')}` : backendLabel;
         const value = median(values.map((v) => v ?? NaN));
         if (value === undefined) {
           const failure = runs.find((r) => r?.error || r?.[measure] === undefined);
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
           measure === 'encode' && first?.encode?.encodeBatch && first.encode.encodeBatch !== first.batch
             ? `batch ${first.batch} exceeds the wasm heap: encoded in batches of ${first.encode.encodeBatch}`
             : '',
+          first?.wasmHeapMiB && !onOnnx ? `wasm heap ${first.wasmHeapMiB} MiB` : '',
           runsNote(values),
         ].filter(Boolean).join('; ');
         rows.push({

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../src/backend';
+import { encoderSummary } from '../src/backend/onnxRuntime';
 import { fastKernelsInEffect } from '../src/backend/ops';
 import { WasmHeapExhaustedError } from '../src/backend/ops/heapGuard';
 import { cachedMnrl, matryoshka, mnrl } from '../src/losses';
@@ -35,6 +36,8 @@ export interface TfjsResult {
   engine: 'embedlab';
   backend: string;
   summary: string;
+  /** Which engine `model.encode` ran on (onnxruntime-node or tfjs), with its threads. */
+  encoder: string;
   fastKernels: string[];
   model: string;
   layers: number;
@@ -167,6 +170,7 @@ async function main(): Promise<void> {
     engine: 'embedlab',
     backend: info.choice,
     summary: info.summary,
+    encoder: encoderSummary(),
     fastKernels: fastKernelsInEffect(),
     model: shape.name,
     layers: shape.layers,
