@@ -3,7 +3,7 @@
  * RAG test split against its corpus), 768-d random embeddings, Matryoshka dims
  * 768/512/256/128/64, from precomputed embeddings.
  *
- *   npx tsc -p . && node dist/bench/eval.js [--engine tf|js|all] [--repeats 3]
+ *   npx tsc -p . && node dist/bench/eval.js [--engine onnx|tf|js|all] [--repeats 3]
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/backend';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     relevantDocs: new Map(Array.from({ length: nq }, (_, i) => [`q${i}`, new Set([String(10 * i)])])),
   };
   const dims = [768, 512, 256, 128, 64];
-  const engines = values.engine === 'all' ? (['tf', 'js'] as const) : ([values.engine] as ('tf' | 'js')[]);
+  const engines = values.engine === 'all' ? (['onnx', 'tf', 'js'] as const) : ([values.engine] as ('onnx' | 'tf' | 'js')[]);
   console.log(`${info.summary}\n${nq} queries × ${nc} docs, ${d}-d, dims ${dims.join('/')}`);
   for (const engine of engines) {
     const times: number[] = [];

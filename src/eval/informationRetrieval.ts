@@ -62,7 +62,8 @@ export interface InformationRetrievalOptions extends IRMetricConfig {
    */
   queryChunkSize?: number;
   /**
-   * `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu).
+   * `onnx` (onnxruntime), `tf` (matMul on the active backend), `js`, or
+   * `auto` (onnx when onnxruntime-node loads, else tf unless the backend is tfjs's pure-JS cpu).
    * @default 'auto'
    */
   engine?: 'auto' | ScoringEngine;
@@ -146,8 +147,8 @@ function makePlan(options: InformationRetrievalOptions): Plan {
     return v;
   };
   const engine = options.engine ?? 'auto';
-  if (!['auto', 'tf', 'js'].includes(engine)) {
-    throw new EmbedlabError(`engine must be "auto", "tf" or "js", got "${String(engine)}"`);
+  if (!['auto', 'onnx', 'tf', 'js'].includes(engine)) {
+    throw new EmbedlabError(`engine must be "auto", "onnx", "tf" or "js", got "${String(engine)}"`);
   }
   return {
     config,

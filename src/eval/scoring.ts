@@ -8,20 +8,25 @@
  * 1e-12), which equals "truncate, re-normalise, dot". Scores are rounded to
  * float32, as upstream's float32 `cos_sim` gives them.
  *
- * Two engines: `tf` (one matMul per segment on the active TensorFlow.js
- * backend) and `js` (a blocked loop with no score buffer at all). `auto`
- * uses tf, except on tfjs's pure-JS `cpu` backend, where the js loop is the
- * faster of the two (`bench/eval.ts` measures both).
+ * Three engines: `onnx` (one onnxruntime run per query block: a Gemm per
+ * segment on every core), `tf` (one matMul per segment on the active
+ * TensorFlow.js backend) and `js` (a blocked loop with no score buffer at
+ * all). `auto` uses onnx when onnxruntime-node loads (and `EMBEDLAB_ENCODER`
+ * is not `tfjs`), else tf — except on tfjs's pure-JS `cpu` backend, where the
+ * js loop is the faster of the two (`bench/eval.ts` measures all three).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { encoderEngine } from '../backend/onnxRuntime';
+import { onnxPrefixDots } from './onnxScoring';
+import { EmbedlabError } from '../util/errors';
 import type { Matrix } from '../util/matrix';
 import type { TopKCollector } from './topk';
 
 /** How a query and a document are compared: cosine of the truncated vectors, or their raw dot product. */
 export type Similarity = 'cosine' | 'dot';
-/** Where scores are computed: TensorFlow.js matMuls, or a plain JavaScript loop (see above). */
-export type ScoringEngine = 'tf' | 'js';
+/** Where scores are computed: onnxruntime, TensorFlow.js matMuls, or a plain JavaScript loop (see above). */
+export type ScoringEngine = 'onnx' | 'tf' | 'js';
 
 /** Bookkeeping a caller (or a test) can check: memory stays bounded by the chunk sizes. */
 export interface ScoringStats {
@@ -45,8 +50,13 @@ const EPS = 1e-12;
 /** The engine for a choice: `auto` is `tf` unless the active backend is tfjs's pure-JS `cpu` (see above). */
 export async function resolveScoringEngine(choice: 'auto' | ScoringEngine): Promise<ScoringEngine> {
   if (choice === 'js') return choice;
+  if (choice === 'onnx') {
+    if (encoderEngine().engine !== 'onnx') throw new EmbedlabError(`scoring engine "onnx": ${encoderEngine().reason ?? 'EMBEDLAB_ENCODER=tfjs'}`);
+    return choice;
+  }
   await initBackend();
   if (choice === 'tf') return choice;
+  if (encoderEngine().engine === 'onnx') return 'onnx';
   return tf.getBackend() === 'cpu' ? 'js' : 'tf';
 }
 
@@ -86,6 +96,13 @@ export async function scoreChunk(
   options.stats.corpusChunks += 1;
   if (options.engine === 'js') {
     scoreChunkJs(queries, chunk, options.dims, makeOffer(collectors, queryScales, chunkScales, offset));
+  } else if (options.engine === 'onnx') {
+    // every dim's scores of a block at once: blocks of queryChunkSize / dims keep the buffer bounded as tf's
+    const block = Math.max(1, Math.floor(options.queryChunkSize / options.dims.length));
+    options.stats.largestScoreBuffer = Math.max(options.stats.largestScoreBuffer, Math.min(block, queries.rows) * options.dims.length * chunk.rows);
+    await onnxPrefixDots(queries, chunk, options.dims, block, (q0, nq, dots) =>
+      dots.forEach((d, s) => offerRows(d, nq, chunk.rows, q0, offset, collectors[s]!, queryScales?.[s], chunkScales?.[s])),
+    );
   } else {
     await scoreChunkTf(queries, chunk, options, collectors, queryScales, chunkScales, offset);
   }

@@ -32,7 +32,7 @@ dim from one full-width encoding.
   --query-prompt TEXT       prepended to each query when encoding (e.g. "query: ")
   --corpus-prompt TEXT      prepended to each document when encoding
   --corpus-chunk-size N     documents scored at once (default 50000)
-  --engine auto|tf|js       scoring engine (default auto)
+  --engine auto|onnx|tf|js  scoring engine (default auto)
   --json                    print the metrics JSON instead of a table
 
 Qrels that name unknown query or document ids are counted and reported; unknown
