@@ -14,6 +14,7 @@
  *   npm run bench                                   # everything (~15 min on 2 cores)
  *   npm run bench -- --models minilm --backends wasm
  *   npm run bench -- --profile                      # per-kernel profiles, before/after the fast kernels
+ *   npm run bench -- --what encode,eval             # some measures only
  *
  * Options: --models a,b  --backends wasm,cpu  --rounds N (alternations with
  * PyTorch, default 2)  --repeats N (timed runs per process, default 2)
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
       python: { type: 'string', default: '/usr/bin/python3' },
       out: { type: 'string', default: join(REPO, 'bench/results.json') },
       'no-eval': { type: 'boolean', default: false },
+      what: { type: 'string', default: 'encode,train,eval' },
       profile: { type: 'boolean', default: false },
     },
   });
@@ -215,14 +217,16 @@ async function main(): Promise<void> {
 
   for (const [index, model] of models.entries()) {
     const big = model !== 'minilm';
-    const what = ['encode', 'train'];
+    const measures = values.what!.split(',');
+    const what = ['encode', 'train'].filter((m) => measures.includes(m));
     // Rounds alternate the engines (PyTorch, embedlab, …, PyTorch, …) so that
     // a change in machine load hits all of them; ratios are taken per round.
     const perRound: Record<string, any[]> = {};
     for (let round = 0; round < rounds; round++) {
       for (const engine of [torch, ...wasmEngines]) {
         // the big model trains for minutes per step (embedlab: see --mini-batch): one round, one step
-        const steps = big ? (round === 0 ? ['encode', 'train'] : ['encode']) : what;
+        const steps = big ? what.filter((m) => m === 'encode' || round === 0) : what;
+        if (steps.length === 0) continue;
         const result = await engine.run(model, steps, big && steps.includes('train') ? 1 : repeats);
         (perRound[engine.key] ??= []).push(result);
         record(`${engine.key}/${model}`, result);
@@ -230,7 +234,7 @@ async function main(): Promise<void> {
     }
     const torchRuns = perRound.pytorch ?? [];
     const torchLabel = `PyTorch ${torchRuns[0]?.version ?? ''} (${torchRuns[0]?.threads ?? '?'} threads)`;
-    for (const measure of ['encode', 'train'] as const) {
+    for (const measure of what as ('encode' | 'train')[]) {
       const pick = (r: any) => (measure === 'encode' ? r?.encode?.texts_per_s : r?.train?.examples_per_s) as number | undefined;
       const torchValues = torchRuns.map(pick);
       for (const key of ['pytorch', ...wasmEngines.map((e) => e.key)]) {
@@ -266,7 +270,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (backends.includes('cpu') && !big) {
+    if (backends.includes('cpu') && !big && what.length === 2) {
       // pure JS: ~100× slower, so a few texts / pairs, once
       const enc = await jsonFrom(process.execPath, [script, '--backend', 'cpu', '--model', model, '--what', 'encode', '--repeats', '1', '--warmup', '0', '--batch', '4'], { EMBEDLAB_BACKEND: 'cpu' });
       const tr = await jsonFrom(process.execPath, [script, '--backend', 'cpu', '--model', model, '--what', 'train', '--repeats', '1', '--warmup', '0', '--batch', '2'], { EMBEDLAB_BACKEND: 'cpu' });
@@ -282,7 +286,7 @@ async function main(): Promise<void> {
         : { model, measure: 'train', engine: label, value: NaN, unit: '', note: `failed: ${tr.error}` });
     }
 
-    if (index === 0 && !values['no-eval']) {
+    if (index === 0 && !values['no-eval'] && measures.includes('eval')) {
       const torchEval = await jsonFrom(python, [torchScript, '--what', 'eval', '--repeats', String(Math.max(3, repeats))]);
       record('pytorch/eval', torchEval);
       const torchSeconds = torchEval.eval?.median_s as number | undefined;
