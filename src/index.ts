@@ -19,6 +19,8 @@ export {
 export type { Loss, LossExtra, LossRequirements, MnrlOptions, CachedMnrlOptions, MatryoshkaOptions, CosentOptions, DistillKLOptions } from './losses';
 export { resolveModel, resolveDataset, hubCacheDir, MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './hub';
 export type { HubOptions, DownloadProgress } from './hub';
+export { pushToHub } from './hub';
+export type { PushOptions, PushProgress, PushResult } from './hub';
 export * from '../widgets';
 export {
   finetune, AdamW, learningRateAt, resolveWarmupSteps, SCHEDULERS, planEpoch, clipGradNorm, batchGradients,
