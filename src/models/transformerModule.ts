@@ -15,11 +15,12 @@ import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
 import { loadTokenizer, resolveMaxSeqLength } from '../tokenizer/loadTokenizer';
-import { readJsonFile } from '../util/readJson';
+import { readJsonFile, readJsonIfExists } from '../util/readJson';
+import { FORMAT_VERSIONS } from '../util/versions';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { TokenBatch } from '../tokenizer/types';
 import { BertEncoder } from './bert/bertEncoder';
-import { parseBertConfig } from './bert/config';
+import { BERT_DEFAULTS, parseBertConfig } from './bert/config';
 import type { InputModule } from './inputModule';
 import { loadModelWeights } from './safetensors/loadWeights';
 import { writeSafetensors } from './safetensors/write';
@@ -37,6 +38,8 @@ export class BertTransformer implements InputModule {
   constructor(
     readonly encoder: BertEncoder,
     readonly tokenizer: TextTokenizer,
+    /** `sentence_bert_config.json` as read: keys besides max_seq_length / do_lower_case (model_args, tokenizer_args, config_args, …) are written back. */
+    readonly sbertConfig: Record<string, unknown> = {},
   ) {}
 
   /** Loads the Transformer module stored in `dir`. */
@@ -50,7 +53,7 @@ export class BertTransformer implements InputModule {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }
     const encoder = BertEncoder.fromTensors(config, loadModelWeights(dir), dir);
-    return new BertTransformer(encoder, tokenizer);
+    return new BertTransformer(encoder, tokenizer, readJsonIfExists(join(dir, 'sentence_bert_config.json')) ?? {});
   }
 
   get outputDimension(): number {
@@ -75,14 +78,30 @@ export class BertTransformer implements InputModule {
 
   async save(dir: string): Promise<void> {
     await writeSafetensors(join(dir, 'model.safetensors'), await this.encoder.hostTensors());
-    const config = { ...this.encoder.config.raw };
-    config.architectures = ['BertModel'];
-    if ('dtype' in config) config.dtype = 'float32';
-    else config.torch_dtype = 'float32';
-    await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(this.configJson(), null, 2) + '\n');
     for (const [name, text] of this.tokenizer.files) await writeFileAtomic(join(dir, name), text);
-    const sbert = { max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
+    const sbert = { ...this.sbertConfig, max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
     await writeFileAtomic(join(dir, 'sentence_bert_config.json'), JSON.stringify(sbert, null, 2) + '\n');
+  }
+
+  /**
+   * `config.json` as saved: the source's fields, every field transformers'
+   * BertConfig needs (defaults filled in), `model_type` and `architectures`
+   * — so AutoConfig reads it even when the source named only its architecture.
+   */
+  configJson(): Record<string, unknown> {
+    const raw = this.encoder.config.raw;
+    const config: Record<string, unknown> = { architectures: ['BertModel'], model_type: 'bert', ...BERT_DEFAULTS, ...raw };
+    config.architectures = ['BertModel'];
+    config.model_type = 'bert';
+    if ('dtype' in raw) config.dtype = 'float32';
+    else config.torch_dtype = 'float32';
+    config.transformers_version ??= FORMAT_VERSIONS.transformers;
+    return config;
+  }
+
+  pythonRepr(): string {
+    return `Transformer({'max_seq_length': ${this.maxSeqLength}, 'do_lower_case': ${this.tokenizer.doLowerCase ? 'True' : 'False'}, 'architecture': 'BertModel'})`;
   }
 
   describe(): string {

@@ -1,6 +1,8 @@
 import type { TrainingRow } from '../data/types';
+import type { ModelCardData } from '../models/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { BestModelTracker } from './bestModel';
+import { recordTraining } from './cardRecord';
 import { isDue } from './cadence';
 import { restoreCheckpoint } from './checkpoint';
 import { CheckpointWriter, type ResumePosition } from './checkpointWriter';
@@ -9,6 +11,7 @@ import { AdamW } from './optimizer';
 import { optimizerStep, type StepSetup } from './optimizerStep';
 import { ProgressMeter } from './progressMeter';
 import { remainingSteps } from './remainingSteps';
+import { columnPrompts, rememberPrompts } from './rows';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
 import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
@@ -37,6 +40,8 @@ import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
   const plan = planRun(model, rows, options);
+  const prompts = columnPrompts(options.prompts, plan.negatives);
+  rememberPrompts(model as { prompts?: Record<string, string> }, prompts);
   const { outputDir, schedule } = plan;
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
@@ -45,6 +50,8 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
   let resumeAt: ResumePosition = { epoch: 0, batchInEpoch: 0 };
   let lastCheckpoint: string | undefined;
   let stopped: FinetuneResult['stopped'];
+  /** The evaluators' results after each evaluation, for the model card. */
+  const cardResults = new Map<number, ModelCardData['evaluations']>();
 
   try {
     if (plan.resumeFrom) {
@@ -64,7 +71,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       await evaluation.run(0, 0);
     }
     const checkpoints = outputDir ? new CheckpointWriter(outputDir, model, optimizer, plan, options) : undefined;
-    const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
+    const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm, prompts };
     const progress = new ProgressMeter(globalStep, schedule.totalSteps, plan.epochs);
 
     for (const planned of remainingSteps(plan.batchesFor, plan.gradAccumSteps, resumeAt, schedule.totalSteps - globalStep)) {
@@ -81,6 +88,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       if (evaluation && isDue(plan.evaluateEvery, globalStep, epochBoundary)) {
         const value = await evaluation.run(globalStep, epochProgress).catch(skipIfStopped(options.signal));
         if (value !== undefined) newBest = await best.offer(value, globalStep, model);
+        if (value !== undefined && model.cardData) cardResults.set(globalStep, new Map(model.cardData.evaluations));
       }
       const aborted = options.signal?.aborted === true;
       // a new best is saved at once: its checkpoint is where loadBestModelAtEnd finds its weights
@@ -93,7 +101,13 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       }
     }
 
-    if (!stopped && plan.loadBestModelAtEnd) best.restore(model);
+    if (!stopped && plan.loadBestModelAtEnd) {
+      best.restore(model);
+      // the card then shows the results of the weights it describes
+      const kept = best.current && cardResults.get(best.current.step);
+      if (kept && model.cardData) model.cardData.evaluations = kept;
+    }
+    if (model.cardData) recordTraining(model.cardData, model, rows, plan, options, history, best.current?.step);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
   } finally {
     optimizer.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Loss } from '../losses/types';
 import type { SentenceEmbedder } from '../models/types';
+import type { TokenBatch } from '../tokenizer/types';
 import type { Random } from '../util/random';
 import type { TextBatch } from './rows';
 
@@ -66,6 +67,28 @@ export async function batchGradients(
 
 type Trainable = [string, tf.Variable][];
 
+const promptLengths = new WeakMap<SentenceEmbedder, Map<string, number>>();
+
+/**
+ * Tokenises one column's texts; with a prompt, marks how many leading tokens
+ * it takes (its tokens without the trailing special token, as
+ * sentence-transformers counts them) so pooling can leave them out.
+ */
+function tokenizeColumn(model: SentenceEmbedder, texts: string[], prompt: string | undefined): TokenBatch {
+  const batch = model.tokenize(texts);
+  if (!prompt) return batch;
+  let lengths = promptLengths.get(model);
+  if (!lengths) promptLengths.set(model, (lengths = new Map()));
+  let length = lengths.get(prompt);
+  if (length === undefined) {
+    const alone = model.tokenize([prompt]);
+    length = alone.attentionMask.reduce((a, b) => a + b, 0) - 1;
+    lengths.set(prompt, length);
+  }
+  batch.promptLength = length;
+  return batch;
+}
+
 function lossInputs(batch: TextBatch) {
   return {
     labels: batch.labels ? tf.tensor1d(batch.labels) : undefined,
@@ -114,7 +137,7 @@ async function direct(model: SentenceEmbedder, loss: Loss, batch: TextBatch, tra
   const { value, grads } = tf.variableGrads(() => {
     const embeddings = batch.columns.map((texts, c) => {
       seedDropout(model, dropoutSeed, c, 0);
-      return model.forward(model.tokenize(texts), { training });
+      return model.forward(tokenizeColumn(model, texts, batch.prompts?.[c]), { training });
     });
     const { labels, teacherScores } = lossInputs(batch);
     const out = loss.compute(embeddings, labels, { teacherScores, random });
@@ -149,7 +172,7 @@ async function gradCache(
       tf.concat(
         starts.map((s, k) => {
           seedDropout(model, dropoutSeed, c, k);
-          return model.forward(model.tokenize(chunk(texts, s)), { training });
+          return model.forward(tokenizeColumn(model, chunk(texts, s), batch.prompts?.[c]), { training });
         }),
         0,
       ),
@@ -176,7 +199,7 @@ async function gradCache(
         const g = tf.slice(embeddingGrads[c]!, [s, 0], [texts.length, -1]);
         seedDropout(model, dropoutSeed, c, k); // the same masks as in stage 1
         const { value: surrogate, grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)),
+          () => tf.sum(tf.mul(model.forward(tokenizeColumn(model, texts, batch.prompts?.[c]), { training }), g)),
           trainable.map(([, v]) => v),
         );
         surrogate.dispose();

@@ -19,6 +19,8 @@ export interface StepSetup {
   negatives: number;
   seed: number;
   maxGradNorm: number;
+  /** Each column's prompt (`''` for none). */
+  prompts?: string[];
 }
 
 /** Which step this is: it seeds the step's draws and locates a failure. */
@@ -57,7 +59,7 @@ export async function optimizerStep(setup: StepSetup, batches: number[][], at: S
   let examples = 0;
   try {
     for (let k = 0; k < batches.length; k++) {
-      const batch = makeBatch(setup.rows, batches[k]!, setup.negatives, loss.requires);
+      const batch = makeBatch(setup.rows, batches[k]!, setup.negatives, loss.requires, setup.prompts);
       const seed = stepSeed(setup.seed, at.globalStep, k);
       const result = await batchGradients(model, loss, batch, { scale: 1 / batches.length, random: new Random(seed), dropoutSeed: seed });
       grads = addGradients(grads, result.grads);

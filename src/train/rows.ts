@@ -10,6 +10,8 @@ export interface TextBatch {
   labels?: Float32Array;
   /** Per-row teacher scores, `[positive, ...negatives]` (distillation). */
   teacherScores?: number[][];
+  /** The prompt already prepended to each column's texts (`''` for none), so pooling can leave its tokens out. */
+  prompts?: string[];
 }
 
 /**
@@ -76,12 +78,52 @@ export function rowTexts(row: TrainingRow, negatives: number): string[] {
   return negatives === 0 ? [row.anchor, row.positive] : [row.anchor, row.positive, ...row.negatives.slice(0, negatives)];
 }
 
-/** Assembles the rows `indices` into a {@link TextBatch}. */
-export function makeBatch(rows: TrainingRow[], indices: number[], negatives: number, requires: LossRequirements): TextBatch {
+/** The columns' names as sentence-transformers sees them: `anchor`, `positive`, then `negative` or `negative_1..n`. */
+export function columnNames(negatives: number): string[] {
+  const names = ['anchor', 'positive'];
+  for (let k = 0; k < negatives; k++) names.push(negatives === 1 ? 'negative' : `negative_${k + 1}`);
+  return names;
+}
+
+/**
+ * The prompt of each column (`''` for none) from a training `prompts` option:
+ * one string for every column, or prompts by column name, where `negative`
+ * also covers every `negative_k` column.
+ */
+export function columnPrompts(prompts: string | Record<string, string> | undefined, negatives: number): string[] {
+  const names = columnNames(negatives);
+  if (prompts === undefined) return names.map(() => '');
+  if (typeof prompts === 'string') return names.map(() => prompts);
+  if (prompts === null || typeof prompts !== 'object' || Array.isArray(prompts)) {
+    throw new EmbedlabError(`prompts must be a string or an object of column name → prompt, got ${JSON.stringify(prompts)}`);
+  }
+  for (const [name, prompt] of Object.entries(prompts)) {
+    if (typeof prompt !== 'string') throw new EmbedlabError(`prompts.${name} must be a string, got ${JSON.stringify(prompt)}`);
+    if (!names.includes(name) && !(name === 'negative' && negatives > 0)) {
+      throw new EmbedlabError(`prompts names column "${name}", which the training data does not have (columns: ${names.join(', ')})`);
+    }
+  }
+  return names.map((name) => prompts[name] ?? (name.startsWith('negative') ? (prompts['negative'] ?? '') : ''));
+}
+
+/**
+ * Saves the training prompts as the model's own: the anchor prompt as its
+ * "query" prompt and the positive's as its "document" prompt, so
+ * `encodeQuery` / `encodeDocument` (and sentence-transformers' `encode_query` /
+ * `encode_document` on the saved model) use what the model was trained with.
+ */
+export function rememberPrompts(model: { prompts?: Record<string, string> }, prompts: string[]): void {
+  if (!model.prompts) return;
+  if (prompts[0]) model.prompts['query'] = prompts[0];
+  if (prompts[1]) model.prompts['document'] = prompts[1];
+}
+
+/** Assembles the rows `indices` into a {@link TextBatch}, each column's texts behind its prompt. */
+export function makeBatch(rows: TrainingRow[], indices: number[], negatives: number, requires: LossRequirements, prompts?: string[]): TextBatch {
   const picked = indices.map((i) => rows[i]!);
   const columns = [picked.map((r) => r.anchor), picked.map((r) => r.positive)];
   for (let k = 0; k < negatives; k++) columns.push(picked.map((r) => r.negatives[k]!));
-  const batch: TextBatch = { columns };
+  const batch: TextBatch = prompts?.some((p) => p) ? { columns: columns.map((texts, c) => texts.map((t) => prompts[c]! + t)), prompts } : { columns };
   if (requires.score) batch.labels = Float32Array.from(picked, (r) => r.score!);
   if (requires.teacherScores) batch.teacherScores = picked.map((r) => r.teacherScores!.slice(0, 1 + negatives));
   return batch;

@@ -82,6 +82,15 @@ export interface FinetuneOptions {
   dropLast?: boolean;
   /** Use the first n hard negatives of each row (default: all, the same number in every row). */
   negatives?: number;
+  /**
+   * Prompts prepended to the training texts, as sentence-transformers' `prompts`
+   * training argument: one string for every column, or by column name —
+   * `anchor`, `positive`, and `negative` (every hard-negative column) or
+   * `negative_1..n`. A Pooling module with `include_prompt: false` leaves the
+   * prompt's tokens out. E5-style: `{ anchor: 'query: ', positive: 'passage: ', negative: 'passage: ' }`.
+   * @default none
+   */
+  prompts?: string | Record<string, string>;
   /** Seeds shuffling, batching and any sampling in the loss (default 42). */
   seed?: number;
   /** Run every `evalSteps` optimizer steps and/or at each epoch end. */
