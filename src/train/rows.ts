@@ -99,7 +99,8 @@ export function columnPrompts(prompts: string | Record<string, string> | undefin
   }
   for (const [name, prompt] of Object.entries(prompts)) {
     if (typeof prompt !== 'string') throw new EmbedlabError(`prompts.${name} must be a string, got ${JSON.stringify(prompt)}`);
-    if (!names.includes(name) && !(name === 'negative' && negatives > 0)) {
+    // `negative` may name no column: rows without hard negatives just have none to prefix
+    if (!names.includes(name) && name !== 'negative') {
       throw new EmbedlabError(`prompts names column "${name}", which the training data does not have (columns: ${names.join(', ')})`);
     }
   }
