@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend';
 import { pushToHub, resolveModel, type PushProgress } from '../src/hub';
-import { createStaticModel } from '../src/models';
+import { createStaticModel, loadModel } from '../src/models';
 import { EmbedlabError } from '../src/util/errors';
 import { FakeHub, sha256, walk } from './fakeHub';
 
@@ -213,6 +213,28 @@ test('push: bad input is one line and exit 2 before any request', async () => {
       return true;
     });
   } finally {
+    await hub.stop();
+  }
+});
+
+test('push: model.push saves a copy with the repo id in its card and pushes it; the model loads back from the Hub', async () => {
+  const hub = new FakeHub();
+  await hub.start();
+  hub.writeTokens.add(TOKEN);
+  const model = createStaticModel(TOKENIZER, { dim: 16, seed: 9 });
+  try {
+    const result = await model.push('acme/from-api', { endpoint: hub.endpoint, token: TOKEN });
+    assert.equal(result.url, `${hub.endpoint}/acme/from-api`);
+    const readme = hub.repos.get('model:acme/from-api')!.files.find((f) => f.path === 'README.md')!.bytes.toString('utf8');
+    assert.ok(readme.includes('SentenceTransformer("acme/from-api")'));
+    assert.equal(model.cardData.modelId, undefined, 'the model itself is unchanged');
+    const loaded = await loadModel('acme/from-api', { endpoint: hub.endpoint, token: TOKEN, cacheDir: fresh('cache') });
+    const texts = ['what was revenue in 2023?', 'net income rose'];
+    assert.deepEqual(Array.from((await loaded.encode(texts)).data), Array.from((await model.encode(texts)).data));
+    assert.equal(loaded.cardData.baseModel, 'acme/from-api');
+    loaded.dispose();
+  } finally {
+    model.dispose();
     await hub.stop();
   }
 });

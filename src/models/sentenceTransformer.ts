@@ -13,7 +13,8 @@
  * model.dispose();
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
@@ -24,6 +25,7 @@ import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
 import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
 import { l2Normalize } from './normalize';
+import { checkPushRepoId, pushToHub, type PushOptions, type PushResult } from '../hub/push';
 import { ModelCardData } from './cardData';
 import { modelCard } from './modelCard';
 import { FORMAT_VERSIONS, embedlabVersion } from '../util/versions';
@@ -306,6 +308,28 @@ export class SentenceTransformer implements SentenceEmbedder {
       },
       data,
     });
+  }
+
+  /**
+   * Saves the model (its card's usage snippets naming `repoId`) and pushes it
+   * to the Hugging Face Hub, creating the repo when needed — as
+   * sentence-transformers' `push_to_hub`. The temporary copy is removed after.
+   *
+   * @example
+   * const { url } = await model.push('my-org/bge-base-financial-matryoshka', { private: true });
+   */
+  async push(repoId: string, options: PushOptions = {}): Promise<PushResult> {
+    checkPushRepoId(repoId);
+    const dir = await mkdtemp(join(tmpdir(), 'embedlab-push-'));
+    const previous = this.cardData.modelId;
+    this.cardData.modelId = repoId;
+    try {
+      await this.save(dir);
+      return await pushToHub(dir, repoId, options);
+    } finally {
+      this.cardData.modelId = previous;
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   dispose(): void {
