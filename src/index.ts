@@ -7,8 +7,8 @@
  */
 export { initBackend, backendInfo } from './backend';
 export type { BackendChoice, BackendInfo } from './backend';
-export { fastKernelsInEffect } from './backend/kernels';
-export { WasmHeapExhaustedError } from './backend/kernels/heapGuard';
+export { fastKernelsInEffect } from './backend/ops';
+export { WasmHeapExhaustedError } from './backend/ops/heapGuard';
 export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 export { Random } from './util/random';
@@ -33,11 +33,12 @@ export type {
 export {
   loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, BertTransformer, BertEncoder,
   createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
-  SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+  SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights, ModelCardData,
 } from './models';
 export type {
   LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
   BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
+  CardDataset, CardEvaluation, WidgetExample,
 } from './models';
 export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
 export type { TokenBatch, TextTokenizerOptions } from './tokenizer';
@@ -49,4 +50,5 @@ export {
   runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult,
 } from './workflow/matryoshkaComparison';
 export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
+export type { PromptOptions, ShareOptions, ResolvedPrompts } from './workflow/sharing';
 export { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './workflow/builtin';

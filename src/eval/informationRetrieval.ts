@@ -13,7 +13,7 @@
  *   `dim_128_cosine_ndcg@10`; without dims there is no dim prefix.
  */
 import type { IRSet } from '../data/types';
-import type { ModelCardData } from '../models/cardData';
+import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import type { Matrix } from '../util/matrix';

@@ -15,11 +15,11 @@ import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
 import { EmbedlabError, where } from '../util/errors';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
-import { cardDataForFolder } from './cardData';
+import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
-import { parsePoolingConfig, type PoolingConfig } from './pooling';
+import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
-import { StaticEmbedding } from './staticEmbedding';
+import { StaticEmbedding } from './static/staticEmbedding';
 import { BertTransformer } from './transformerModule';
 
 export interface LoadModelOptions extends HubOptions {

@@ -23,11 +23,11 @@ import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
-import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
-import { l2Normalize } from './normalize';
+import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
+import { l2Normalize } from './pooling/normalize';
 import { checkPushRepoId, pushToHub, type PushOptions, type PushResult } from '../hub/push';
-import { ModelCardData } from './cardData';
-import { modelCard } from './modelCard';
+import { ModelCardData } from './export/cardData';
+import { modelCard } from './export/modelCard';
 import { FORMAT_VERSIONS, embedlabVersion } from '../util/versions';
 
 export interface SentenceTransformerSettings {

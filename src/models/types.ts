@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
-import type { ModelCardData } from './cardData';
+import type { ModelCardData } from './export/cardData';
 
 /** Options for {@link SentenceEmbedder.encode}. */
 export interface EncodeOptions {

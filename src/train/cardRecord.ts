@@ -7,10 +7,10 @@
  */
 import type { TrainingRow } from '../data/types';
 import type { Loss } from '../losses/types';
-import type { CardDataset, ModelCardData, TrainingLogRow } from '../models/cardData';
+import type { CardDataset, ModelCardData, TrainingLogRow } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
-import type { RunPlan } from './runPlan';
-import type { FinetuneOptions, TrainingHistory } from './types';
+import type { FinetuneOptions, TrainingHistory } from './finetune';
+import type { RunPlan } from './plan';
 
 /** The Hugging Face TrainingArguments defaults of the settings embedlab has. */
 const TRAINING_ARGUMENT_DEFAULTS: Record<string, unknown> = {

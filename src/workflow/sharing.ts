@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { checkPushRepoId } from '../hub/push';
 import { findToken } from '../hub/token';
-import { datasetCardInfo } from '../models/cardData';
+import { datasetCardInfo } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 

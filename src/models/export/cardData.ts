@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isHubRepoId } from '../hub/repoId';
+import { isHubRepoId } from '../../hub/repoId';
 
 /** One training or evaluation dataset, as the card's "Training Details" shows it. */
 export interface CardDataset {
