@@ -1,6 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,9 @@ test('card: a demo run fills every front-matter field from the run, model-index 
     const readme = readFileSync(join(out, 'model', 'README.md'), 'utf8');
     const meta = frontMatter(readme);
 
+    // PyYAML (what huggingface_hub reads cards with) parses it into the same data, when Python has it
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import sys, re, json, yaml; t = sys.stdin.read(); print(json.dumps(yaml.safe_load(re.match(r"^---\\n(.*?)\\n---\\n", t, re.S).group(1))))'], { input: readme, encoding: 'utf8' });
+    if (py.status === 0) assert.deepEqual(JSON.parse(py.stdout), meta);
     // every field sentence-transformers writes, in its order, none missing, nothing else
     assert.deepEqual(Object.keys(meta), ST_FIELDS);
     assert.equal(meta.base_model, 'acme/static-base');

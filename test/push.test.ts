@@ -238,3 +238,35 @@ test('push: model.push saves a copy with the repo id in its card and pushes it; 
     await hub.stop();
   }
 });
+
+test('push: finetune --push-to-hub pushes the saved model in --output, without its checkpoints', { timeout: 300_000 }, async () => {
+  const hub = new FakeHub();
+  await hub.start();
+  hub.writeTokens.add(TOKEN);
+  const dir = fresh('finetune');
+  mkdirSync(dir);
+  const data = join(dir, 'train.jsonl');
+  writeFileSync(data, Array.from({ length: 60 }, (_, i) => JSON.stringify({ question: `what about unit ${i}?`, context: `unit ${i} reported item ${i % 9}` })).join('\n') + '\n');
+  const output = join(dir, 'out');
+  try {
+    const run = await cli(
+      ['finetune', '--model', modelDir, '--train', data, '--test-size', '0.2', '--epochs', '1', '--batch-size', '8', '--lr', '0.05',
+        '--query-prompt', 'query: ', '--document-prompt', 'passage: ', '--license', 'mit', '--output', output, '--push-to-hub', 'acme/tuned'],
+      { HF_ENDPOINT: hub.endpoint, HF_TOKEN: TOKEN },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const pushed = walk(output).filter(([p]) => !p.startsWith('checkpoint-'));
+    assert.ok(walk(output).some(([p]) => p.startsWith('checkpoint-')), 'the run wrote checkpoints');
+    const repo = hub.repos.get('model:acme/tuned')!;
+    assert.deepEqual(repo.files.map((f) => f.path).sort(), pushed.map(([p]) => p).sort());
+    for (const [path, bytes] of pushed) assert.ok(repo.files.find((f) => f.path === path)!.bytes.equals(bytes), path);
+    const readme = readFileSync(join(output, 'README.md'), 'utf8');
+    assert.match(readme, /^---\nlicense: mit\n/);
+    assert.ok(readme.includes('SentenceTransformer("acme/tuned")'));
+    const stConfig = JSON.parse(readFileSync(join(output, 'config_sentence_transformers.json'), 'utf8'));
+    assert.deepEqual(stConfig.prompts, { query: 'query: ', document: 'passage: ' });
+    assertNoToken(hub, run, output);
+  } finally {
+    await hub.stop();
+  }
+});
