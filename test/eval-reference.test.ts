@@ -76,7 +76,7 @@ test('IR reference: the committed cases are what ir_reference.py computes', (t) 
   }
 });
 
-for (const engine of ['js', 'tf'] as const) {
+for (const engine of ['js', 'tf', 'onnx'] as const) {
   test(`IR reference: metrics, key order and top-10 rankings match upstream compute_metrics (${engine})`, async () => {
     for (const c of fixture.cases) {
       const { irSet, options } = setUp(c);

@@ -32,7 +32,7 @@ function assertMetricsClose(actual: Record<string, number>, expected: Record<str
   }
 }
 
-for (const engine of ['js', 'tf'] as const) {
+for (const engine of ['js', 'tf', 'onnx'] as const) {
   test(`golden case_a: every metric and top-10 ranking at dims 64/32/16/8 from one encoding (${engine})`, async () => {
     const { golden, irSet, queries, corpus } = loadCase('case_a.json');
     const dims = golden.runs.map((r) => r.truncate_dim!);
@@ -163,7 +163,7 @@ function multiRelevantCase() {
 
 test('several relevant docs, relevant ids missing from the corpus, queries without qrels: equals a plain reference', async () => {
   const { irSet, queries, docs } = multiRelevantCase();
-  for (const engine of ['js', 'tf'] as const) {
+  for (const engine of ['js', 'tf', 'onnx'] as const) {
     const result = await evaluateEmbeddings(Matrix.fromRows(queries), Matrix.fromRows(docs), irSet, {
       dims: [24, 8],
       engine,
@@ -290,4 +290,21 @@ test('custom cut-offs and names shape the keys; dims above the width are rejecte
     evaluateEmbeddings(Matrix.fromRows(queries.slice(1)), Matrix.fromRows(docs), irSet),
     /query embeddings have 29 rows but there are 30 queries/,
   );
+});
+
+test('onnx engine: chunk sizes do not change results; the score buffer never exceeds queryChunk × corpusChunk', async () => {
+  const { irSet, queries, docs } = multiRelevantCase();
+  const q = Matrix.fromRows(queries);
+  const c = Matrix.fromRows(docs);
+  const whole = await evaluateEmbeddings(q, c, irSet, { engine: 'tf', dims: [24, 12] });
+  const chunked = await evaluateEmbeddings(q, c, irSet, { engine: 'onnx', dims: [24, 12], corpusChunkSize: 9, queryChunkSize: 4 });
+  assert.equal(chunked.engine, 'onnx');
+  assert.deepEqual(chunked.metrics, whole.metrics);
+  // same documents in the same order; scores equal up to float32 summation order (MLAS vs XNNPACK)
+  for (const [query, hits] of whole.runs[1]!.rankings) {
+    const got = chunked.runs[1]!.rankings.get(query)!;
+    assert.deepEqual(got.map((h) => h.id), hits.map((h) => h.id), query);
+    got.forEach((h, i) => assert.ok(Math.abs(h.score - hits[i]!.score) <= 1e-6, `${query} ${h.id}: ${h.score} vs ${hits[i]!.score}`));
+  }
+  assert.ok(chunked.stats.largestScoreBuffer <= 4 * 9, `largest score buffer ${chunked.stats.largestScoreBuffer}`);
 });

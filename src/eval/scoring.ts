@@ -100,8 +100,8 @@ export async function scoreChunk(
     // every dim's scores of a block at once: blocks of queryChunkSize / dims keep the buffer bounded as tf's
     const block = Math.max(1, Math.floor(options.queryChunkSize / options.dims.length));
     options.stats.largestScoreBuffer = Math.max(options.stats.largestScoreBuffer, Math.min(block, queries.rows) * options.dims.length * chunk.rows);
-    await onnxPrefixDots(queries, chunk, options.dims, block, (q0, nq, dots) =>
-      dots.forEach((d, s) => offerRows(d, nq, chunk.rows, q0, offset, collectors[s]!, queryScales?.[s], chunkScales?.[s])),
+    await onnxPrefixDots(queries, chunk, options.dims, block, (q0, nq, width, dots) =>
+      dots.forEach((d, s) => offerRows(d, nq, chunk.rows, q0, offset, collectors[s]!, queryScales?.[s], chunkScales?.[s], width)),
     );
   } else {
     await scoreChunkTf(queries, chunk, options, collectors, queryScales, chunkScales, offset);
@@ -142,6 +142,8 @@ function offerRows(
   collector: TopKCollector,
   queryScale: Float64Array | undefined,
   chunkScale: Float64Array | undefined,
+  /** Row stride of `dots` (≥ nc when rows are padded). */
+  stride = nc,
 ): void {
   let minChunkScale = 1;
   let maxChunkScale = 1;
@@ -151,7 +153,7 @@ function offerRows(
     for (const c of chunkScale) (minChunkScale = Math.min(minChunkScale, c)), (maxChunkScale = Math.max(maxChunkScale, c));
   }
   for (let i = 0; i < nq; i++) {
-    const row = i * nc;
+    const row = i * stride;
     const list = q0 + i;
     const scale = queryScale ? queryScale[list]! : 1;
     let limit = collector.threshold(list);
@@ -159,7 +161,7 @@ function offerRows(
     for (let j = 0; j < nc; j++) {
       const dot = dots[row + j]!;
       if (dot < dotLimit) continue; // no document scale can lift it into the top k
-      const value = chunkScale ? Math.fround(dot * scale * chunkScale[j]!) : dot;
+      const value = Math.fround(chunkScale ? dot * scale * chunkScale[j]! : dot);
       if (value < limit) continue;
       collector.offer(list, value, offset + j);
       limit = collector.threshold(list);
