@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { markWeightWritten } from '../models/weightVersions';
 import { EmbedlabError } from '../util/errors';
 
 /** Options for {@link AdamW}. Defaults are those of the Hugging Face Trainer. */
@@ -114,6 +115,8 @@ export class AdamW {
         v.assign(vNew);
         param.assign(tf.sub(decayed, tf.mul(tf.div(mNew, denom), stepSize)));
       });
+      // copies of the weights (the onnxruntime inference session) refresh on their next use
+      markWeightWritten(param);
     }
   }
 
