@@ -37,6 +37,8 @@ export type {
   LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
   BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
 } from './models';
+export { ModernBertEncoder, ModernBertTransformer, createRandomModernBert, parseModernBertConfig } from './models';
+export type { ModernBertConfig, ModernBertOutput, RandomModernBertOptions } from './models';
 export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
 export type { TokenBatch, TextTokenizerOptions } from './tokenizer';
 export { readNpy, writeNpy, encodeNpy, decodeNpy } from './util/npy';

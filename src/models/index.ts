@@ -8,6 +8,10 @@ export { StaticEmbedding, type StaticEmbeddingOptions } from './staticEmbedding'
 export { BertTransformer } from './transformerModule';
 export { BertEncoder, type BertOutput } from './bert/bertEncoder';
 export { parseBertConfig, type BertConfig } from './bert/config';
+export {
+  ModernBertEncoder, ModernBertTransformer, createRandomModernBert, parseModernBertConfig,
+  type ModernBertConfig, type ModernBertOutput, type RandomModernBertOptions,
+} from './modernbert';
 export { createRandomBert, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './random';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling';
 export { l2Normalize } from './normalize';

@@ -20,6 +20,7 @@ import { parsePoolingConfig, type PoolingConfig } from './pooling';
 import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './staticEmbedding';
 import { BertTransformer } from './transformerModule';
+import { isModernBertConfig, ModernBertTransformer } from './modernbert';
 
 export interface LoadModelOptions extends HubOptions {
   /** Truncate inputs to this many tokens instead of the model's `max_seq_length`. */
@@ -59,7 +60,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       switch (kind) {
         case 'Transformer':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a Transformer must be the first module`);
-          input = BertTransformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
+          input = loadTransformer(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
           break;
         case 'StaticEmbedding':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a StaticEmbedding must be the first module`);
@@ -93,6 +94,12 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
     input?.dispose();
     throw error;
   }
+}
+
+/** The Transformer module in `dir`, by its config.json's architecture (ModernBERT, else the BERT family). */
+function loadTransformer(dir: string, options: { maxSeqLength?: number }): InputModule {
+  const config = readJsonIfExists(join(dir, 'config.json'));
+  return config && isModernBertConfig(config) ? ModernBertTransformer.load(dir, options) : BertTransformer.load(dir, options);
 }
 
 /** `prompts` and `default_prompt_name` of config_sentence_transformers.json, checked so errors name the file. */

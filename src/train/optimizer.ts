@@ -10,7 +10,7 @@ export interface AdamWOptions {
   eps?: number;
   /**
    * Which weights get no weight decay. Default: biases and normalisation
-   * weights (names containing `bias`, `LayerNorm`, `layer_norm`, `norm.`),
+   * weights (names containing `bias`, `LayerNorm`, `layer_norm`, a `norm` or `*_norm` module),
    * as the HF Trainer's `get_decay_parameter_names` does.
    */
   noDecay?: (name: string) => boolean;
@@ -27,7 +27,7 @@ export interface AdamWState {
 
 /** HF Trainer rule: no decay for biases and LayerNorm / RMSNorm weights. */
 export function defaultNoDecay(name: string): boolean {
-  return /bias/i.test(name) || /layer_?norm|rms_?norm|(^|\.)norm\./i.test(name);
+  return /bias/i.test(name) || /layer_?norm|rms_?norm|(^|\.)norm(\.|$)|_norm(\.|$)/i.test(name);
 }
 
 /**

@@ -55,7 +55,7 @@ export function parseBertConfig(raw: Record<string, unknown>, source: string): B
     const what = raw.model_type ?? (Array.isArray(raw.architectures) ? raw.architectures.join(', ') : 'unknown');
     throw new EmbedlabError(
       `${source}: model_type "${String(what)}" is not supported; embedlab runs BERT-family encoders ` +
-        `(model_type "bert": bge-*-en-v1.5, all-MiniLM-*, e5-*-v2, …) and StaticEmbedding models`,
+        `(model_type "bert": bge-*-en-v1.5, all-MiniLM-*, e5-*-v2, …), ModernBERT (model_type "modernbert": gte-modernbert-base, modernbert-embed-base) and StaticEmbedding models`,
     );
   }
   const merged = { ...BERT_DEFAULTS, ...raw } as Record<string, unknown>;
