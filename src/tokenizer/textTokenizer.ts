@@ -14,6 +14,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { fixByteLevelWhitespace } from './byteLevelFixes';
 import type { TokenBatch } from './types';
 
 /** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
@@ -65,6 +66,7 @@ export class TextTokenizer {
     options: TextTokenizerOptions = {},
   ) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    fixByteLevelWhitespace(this.tokenizer);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
