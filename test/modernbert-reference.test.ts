@@ -138,7 +138,7 @@ test('modernbert reference: F32 / BF16 / all-bias weight files are rebuilt byte 
 });
 
 test('modernbert reference: last hidden state (padding included), mean-pooled and CLS embeddings for every weight file', async (t) => {
-  await initBackend();
+  t.diagnostic(`tfjs backend: ${(await initBackend()).tfBackend}`);
   const { batch: b } = fixture;
   // the fixture tells the usual mistakes apart at the tolerance used here
   for (const [what, size] of Object.entries(b.sensitivity)) assert.ok(size > 1e-2, `${what} changes the hidden states by only ${size}`);
