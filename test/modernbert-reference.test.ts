@@ -18,7 +18,7 @@ import { initBackend } from '../src/backend';
 import { mnrl } from '../src/losses';
 import { ModernBertEncoder, ModernBertTransformer, l2Normalize, loadModelFolder, parseModernBertConfig, pool, readSafetensors } from '../src/models';
 import type { TokenBatch } from '../src/tokenizer/types';
-import { batchGradients } from '../src/train/gradients';
+import { batchGradients } from '../src/train/step';
 import { REPO, maxAbsDiff, pythonMissing, readFixture, runReferenceScript } from './referenceFixtures';
 import { uniformWeights, writeReferenceSafetensors, type WeightSpec } from './referenceWeights';
 

@@ -13,9 +13,9 @@ import { initBackend } from '../src/backend';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../src/losses';
 import { createRandomModernBert, loadModelFolder } from '../src/models';
 import { finetune } from '../src/train/finetune';
-import { batchGradients } from '../src/train/gradients';
+import { batchGradients } from '../src/train/step';
 import type { TrainingRow } from '../src/data/types';
-import { makeBatch } from '../src/train/rows';
+import { makeBatch } from '../src/train/step';
 import { toyRows } from './finetuneFixtures';
 import { REPO } from './referenceFixtures';
 

@@ -3,4 +3,4 @@ export { isModernBertConfig, parseModernBertConfig, MODERNBERT_DEFAULTS, type Mo
 export { modernBertTensorSpecs, modernBertVariables, modernBertHostTensors, type ModernBertTensorSpec } from './weights';
 export { ModernBertEncoder, rotaryTables, type ModernBertOutput } from './modernBertEncoder';
 export { ModernBertTransformer, type ModernBertLoadOptions } from './modernBertTransformer';
-export { createRandomModernBert, type RandomModernBertOptions } from './random';
+export { createRandomModernBert, type RandomModernBertOptions } from './fromScratch';

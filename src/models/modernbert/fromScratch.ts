@@ -12,7 +12,7 @@
 import { Random } from '../../util/random';
 import { loadTokenizer, resolveMaxSeqLength } from '../../tokenizer/loadTokenizer';
 import type { HostTensor } from '../safetensors/dtypes';
-import type { PoolingMode } from '../pooling';
+import type { PoolingMode } from '../pooling/pooling';
 import { SentenceTransformer } from '../sentenceTransformer';
 import { MODERNBERT_DEFAULTS, parseModernBertConfig } from './config';
 import { ModernBertEncoder } from './modernBertEncoder';
