@@ -20,6 +20,8 @@ export interface ModernBertConfig {
   numAttentionHeads: number;
   hiddenActivation: string;
   maxPositionEmbeddings: number;
+  /** Longest token sequence read: `max_position_embeddings` (RoPE itself has no table to run out of). */
+  maxSequenceLength: number;
   initializerRange: number;
   initializerCutoffFactor: number;
   normEps: number;
@@ -133,6 +135,7 @@ export function parseModernBertConfig(raw: Record<string, unknown>, source: stri
     numAttentionHeads: positiveInt('num_attention_heads'),
     hiddenActivation: String(merged.hidden_activation),
     maxPositionEmbeddings: positiveInt('max_position_embeddings'),
+    maxSequenceLength: 0,
     initializerRange: positive('initializer_range'),
     initializerCutoffFactor: merged.initializer_cutoff_factor === null ? 3 : positive('initializer_cutoff_factor'),
     normEps: positive('norm_eps'),
@@ -150,6 +153,7 @@ export function parseModernBertConfig(raw: Record<string, unknown>, source: stri
     padTokenId: typeof merged.pad_token_id === 'number' ? merged.pad_token_id : MODERNBERT_DEFAULTS.pad_token_id,
     raw,
   };
+  config.maxSequenceLength = config.maxPositionEmbeddings;
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new EmbedlabError(`${source}: hidden_size ${config.hiddenSize} is not a multiple of num_attention_heads ${config.numAttentionHeads}`);
   }
@@ -202,4 +206,44 @@ function ropeThetas(merged: Record<string, unknown>, source: string, positive: (
   const global = theta('full_attention', 'global_rope_theta', MODERNBERT_DEFAULTS.global_rope_theta);
   const local = theta('sliding_attention', 'local_rope_theta', global);
   return [global, local];
+}
+
+/**
+ * The config.json to save: the config as read, with `model_type`,
+ * `architectures`, float32 as the dtype (weights are saved in float32) and
+ * every field the encoder used spelled out in the layout both transformers
+ * 4.48+ and the `layer_types` / `rope_parameters` versions read, so the
+ * folder rebuilds the same model whatever their defaults are.
+ */
+export function modernBertConfigJson(config: ModernBertConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ...config.raw,
+    model_type: 'modernbert',
+    architectures: ['ModernBertModel'],
+    vocab_size: config.vocabSize,
+    hidden_size: config.hiddenSize,
+    intermediate_size: config.intermediateSize,
+    num_hidden_layers: config.numHiddenLayers,
+    num_attention_heads: config.numAttentionHeads,
+    hidden_activation: config.hiddenActivation,
+    max_position_embeddings: config.maxPositionEmbeddings,
+    initializer_range: config.initializerRange,
+    initializer_cutoff_factor: config.initializerCutoffFactor,
+    norm_eps: config.normEps,
+    norm_bias: config.normBias,
+    attention_bias: config.attentionBias,
+    mlp_bias: config.mlpBias,
+    embedding_dropout: config.embeddingDropout,
+    attention_dropout: config.attentionDropout,
+    mlp_dropout: config.mlpDropout,
+    local_attention: config.localAttention,
+    global_attn_every_n_layers: config.globalAttnEveryNLayers,
+    global_rope_theta: config.globalRopeTheta,
+    local_rope_theta: config.localRopeTheta,
+    pad_token_id: config.padTokenId,
+  };
+  // transformers ≥ 4.56 writes `dtype`, older versions `torch_dtype`; keep the spelling the file had
+  if ('dtype' in out) out.dtype = 'float32';
+  else out.torch_dtype = 'float32';
+  return out;
 }

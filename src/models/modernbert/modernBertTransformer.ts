@@ -23,7 +23,7 @@ import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
-import { parseModernBertConfig } from './config';
+import { modernBertConfigJson, parseModernBertConfig } from './config';
 import { ModernBertEncoder } from './modernBertEncoder';
 
 export interface ModernBertLoadOptions {
@@ -45,7 +45,7 @@ export class ModernBertTransformer implements InputModule {
   static load(dir: string, options: ModernBertLoadOptions = {}): ModernBertTransformer {
     const configPath = join(dir, 'config.json');
     const config = parseModernBertConfig(readJsonFile(configPath), configPath);
-    const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxPositionEmbeddings);
+    const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxSequenceLength);
     // tokenizer first: a missing tokenizer should fail before megabytes of weights are read
     const tokenizer = loadTokenizer(dir, { maxLength: maxSeqLength });
     if (tokenizer.vocabSize > config.vocabSize) {
@@ -77,9 +77,7 @@ export class ModernBertTransformer implements InputModule {
   /** `model.safetensors` as `ModernBertModel` names it, `config.json`, the tokenizer files, `sentence_bert_config.json`. */
   async save(dir: string): Promise<void> {
     await writeSafetensors(join(dir, 'model.safetensors'), await this.encoder.hostTensors());
-    const config: Record<string, unknown> = { ...this.encoder.config.raw, architectures: ['ModernBertModel'], model_type: 'modernbert' };
-    if ('dtype' in config) config.dtype = 'float32';
-    else config.torch_dtype = 'float32';
+    const config = modernBertConfigJson(this.encoder.config);
     await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     for (const [name, text] of this.tokenizer.files) await writeFileAtomic(join(dir, name), text);
     const sbert = { max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
