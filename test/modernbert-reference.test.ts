@@ -309,3 +309,20 @@ test('modernbert: a missing tensor or a bad config field is a one-line error nam
   writeFileSync(config, JSON.stringify({ ...fixture.config, layer_types: ['full_attention'] }));
   assert.throws(() => loadModelFolder(dir), /"layer_types" must list/);
 });
+
+test('modernbert: a plain Hugging Face folder (no modules.json) loads by model_type, or by architectures alone, with mean pooling', async () => {
+  await initBackend();
+  const dir = modelFolder('plain');
+  for (const file of ['modules.json', '1_Pooling/config.json']) rmSync(join(dir, file));
+  const { model_type: _, ...byClass } = fixture.config;
+  for (const config of [fixture.config, byClass]) {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const model = loadModelFolder(dir);
+    assert.ok(model.input instanceof ModernBertTransformer);
+    assert.deepEqual(model.pooling?.modes, ['mean']);
+    assert.equal(model.normalizes, false);
+    const got = await model.encode(fixture.texts, { batchSize: 4, normalize: true });
+    assertClose(got.data, fixture.encode_mean_normalized.F32.flat(), 1e-5, 'plain folder');
+    model.dispose();
+  }
+});

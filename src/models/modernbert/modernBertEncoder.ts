@@ -1,6 +1,7 @@
 /**
- * A ModernBERT encoder (Hugging Face `ModernBertModel`, eager attention with
- * padding masks — the same numbers as its unpadded flash-attention path) in
+ * A ModernBERT encoder (Hugging Face `ModernBertModel` with eager attention
+ * and padding masks, padded positions included; real tokens get the numbers
+ * of its unpadded flash-attention path too) in
  * TensorFlow.js ops: token embeddings → LayerNorm → N pre-norm layers
  * (layer 0 without `attn_norm`) of fused-QKV self-attention with rotary
  * position embeddings and a GeGLU MLP → final LayerNorm. Every
