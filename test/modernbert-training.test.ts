@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../src/losses';
-import { createRandomModernBert, loadModelFolder } from '../src/models';
+import { createRandomModernBert, createRandomTransformer, loadModelFolder } from '../src/models';
 import { finetune } from '../src/train/finetune';
 import { batchGradients } from '../src/train/step';
 import type { TrainingRow } from '../src/data/types';
@@ -138,4 +138,19 @@ test('modernbert with dropout: a stopped and resumed run ends with the same weig
   for (const m of [full, resumed, untrained, reloaded]) m.dispose();
   rmSync(dir, { recursive: true, force: true });
   rmSync(fullDir, { recursive: true, force: true });
+});
+
+test('modernbert through the architecture registry: createRandomTransformer by model_type, norms start at 1; unknown types list it', async () => {
+  await initBackend();
+  const model = createRandomTransformer({ model_type: 'modernbert', ...CONFIG, ...NO_DROPOUT }, TOKENIZER, { seed: 1, maxSeqLength: 24 });
+  const weights = model.namedWeights();
+  assert.ok(weights.has('layers.1.attn_norm.weight') && !weights.has('layers.0.attn_norm.weight'));
+  for (const name of ['embeddings.norm.weight', 'layers.1.attn_norm.weight', 'layers.2.mlp_norm.weight', 'final_norm.weight']) {
+    assert.ok(weights.get(name)!.dataSync().every((v) => v === 1), name);
+  }
+  const out = model.forward(model.tokenize(TEXTS));
+  assert.ok((await out.data()).every(Number.isFinite));
+  out.dispose();
+  model.dispose();
+  assert.throws(() => createRandomTransformer({ model_type: 'gpt2' }, TOKENIZER, { seed: 1 }), /"modernbert" \(gte-modernbert-base, modernbert-embed-base\)/);
 });

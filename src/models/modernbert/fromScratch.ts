@@ -16,7 +16,8 @@ import type { PoolingMode } from '../pooling/pooling';
 import { SentenceTransformer } from '../sentenceTransformer';
 import { MODERNBERT_DEFAULTS, parseModernBertConfig } from './config';
 import { ModernBertEncoder } from './modernBertEncoder';
-import { ModernBertTransformer } from './modernBertTransformer';
+import { Transformer } from '../transformer';
+import { modernBertArchitecture } from './architecture';
 import { modernBertTensorSpecs, modernBertVariables } from './weights';
 
 export interface RandomModernBertOptions {
@@ -67,9 +68,9 @@ export function createRandomModernBert(config: Record<string, unknown>, tokenize
     }
     tensors.set(spec.name, { shape: spec.shape, data });
   }
-  const maxLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(tokenizerDir), parsed.maxPositionEmbeddings);
+  const maxLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(tokenizerDir), parsed.maxSequenceLength);
   const encoder = new ModernBertEncoder(parsed, modernBertVariables(parsed, tensors, 'random ModernBERT'), options.seed);
-  const transformer = new ModernBertTransformer(encoder, probe.withOptions({ maxLength }));
+  const transformer = new Transformer(encoder, probe.withOptions({ maxLength }), modernBertArchitecture);
   return new SentenceTransformer(transformer, {
     pooling: { wordDimension: parsed.hiddenSize, modes: [options.pooling ?? 'mean'], includePrompt: true },
     normalize: options.normalize ?? true,

@@ -1,14 +1,13 @@
 /**
- * sentence-transformers `Transformer` module for ModernBERT checkpoints
- * (Alibaba-NLP/gte-modernbert-base, nomic-ai/modernbert-embed-base, …):
- * `config.json` with `model_type: "modernbert"`, `model.safetensors` (or
- * shards), the BPE `tokenizer.json` and `sentence_bert_config.json` in one
- * folder. Saved folders load unchanged in transformers / sentence-transformers.
+ * sentence-transformers' `Transformer` module for every supported encoder
+ * architecture (BERT, XLM-RoBERTa / RoBERTa, DistilBERT, MPNet, … — see
+ * `architectures.ts`): `config.json`, `model.safetensors` (or shards), the
+ * tokenizer files and `sentence_bert_config.json` in one folder.
  *
  * @example
- * const transformer = ModernBertTransformer.load('./gte-modernbert-base', { maxSeqLength: 512 });
+ * const transformer = Transformer.load('./multilingual-e5-small', { maxSeqLength: 128 });
  * const model = new SentenceTransformer(transformer, {
- *   pooling: { wordDimension: transformer.outputDimension, modes: ['cls'], includePrompt: true },
+ *   pooling: { wordDimension: transformer.outputDimension, modes: ['mean'], includePrompt: true },
  *   normalize: true,
  * });
  */
@@ -23,35 +22,39 @@ import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
-import { modernBertConfigJson, parseModernBertConfig } from './config';
-import { ModernBertEncoder } from './modernBertEncoder';
+import { architectureFor } from './architectures';
+import type { Architecture, EncoderConfig, TransformerEncoder } from './encoder';
 
-export interface ModernBertLoadOptions {
-  /** Override `max_seq_length` (never above `max_position_embeddings`). */
+export interface TransformerLoadOptions {
+  /** Override `max_seq_length` (never above what the position embeddings cover). */
   maxSeqLength?: number;
 }
 
-export class ModernBertTransformer implements InputModule {
+export class Transformer implements InputModule {
   readonly moduleType = 'sentence_transformers.models.Transformer';
   readonly defaultPath = '';
   readonly produces = 'token_embeddings';
 
   constructor(
-    readonly encoder: ModernBertEncoder,
+    readonly encoder: TransformerEncoder,
     readonly tokenizer: TextTokenizer,
+    /** Writes the config back on save; by default the one `encoder.config.raw` names. */
+    readonly architecture: Architecture<EncoderConfig> = architectureFor(encoder.config.raw, 'config.json'),
   ) {}
 
-  /** Loads the Transformer module stored in `dir`. */
-  static load(dir: string, options: ModernBertLoadOptions = {}): ModernBertTransformer {
+  /** Loads the Transformer module stored in `dir`; the architecture comes from its config.json. */
+  static load(dir: string, options: TransformerLoadOptions = {}): Transformer {
     const configPath = join(dir, 'config.json');
-    const config = parseModernBertConfig(readJsonFile(configPath), configPath);
+    const raw = readJsonFile<Record<string, unknown>>(configPath);
+    const architecture = architectureFor(raw, configPath);
+    const config = architecture.parseConfig(raw, configPath);
     const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxSequenceLength);
     // tokenizer first: a missing tokenizer should fail before megabytes of weights are read
     const tokenizer = loadTokenizer(dir, { maxLength: maxSeqLength });
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }
-    return new ModernBertTransformer(ModernBertEncoder.fromTensors(config, loadModelWeights(dir), dir), tokenizer);
+    return new Transformer(architecture.fromTensors(config, loadModelWeights(dir), dir), tokenizer, architecture);
   }
 
   get outputDimension(): number {
@@ -74,10 +77,9 @@ export class ModernBertTransformer implements InputModule {
     return this.encoder.variables;
   }
 
-  /** `model.safetensors` as `ModernBertModel` names it, `config.json`, the tokenizer files, `sentence_bert_config.json`. */
   async save(dir: string): Promise<void> {
     await writeSafetensors(join(dir, 'model.safetensors'), await this.encoder.hostTensors());
-    const config = modernBertConfigJson(this.encoder.config);
+    const config = this.architecture.configJson(this.encoder.config);
     await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     for (const [name, text] of this.tokenizer.files) await writeFileAtomic(join(dir, name), text);
     const sbert = { max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
@@ -86,10 +88,7 @@ export class ModernBertTransformer implements InputModule {
 
   describe(): string {
     const c = this.encoder.config;
-    return (
-      `ModernBertModel (${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, ${c.numAttentionHeads} heads, intermediate ${c.intermediateSize}, ` +
-      `global attention every ${c.globalAttnEveryNLayers} layers, local window ${c.localAttention})`
-    );
+    return `${this.architecture.modelClass} (${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, ${c.numAttentionHeads} heads, intermediate ${c.intermediateSize})`;
   }
 
   dispose(): void {
