@@ -22,6 +22,7 @@ export {
 } from './modernbert';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
 export { l2Normalize } from './pooling/normalize';
+export { ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample } from './export/cardData';
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';

@@ -15,6 +15,7 @@ import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
 import { EmbedlabError, where } from '../util/errors';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
+import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
@@ -93,7 +94,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       normalize,
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
-      ...(options.source !== undefined && { source: options.source }),
+      cardData: cardDataForFolder(dir, options.source, readJsonIfExists(join(dir, entries[0]!.path, 'config.json')) ?? undefined),
     });
   } catch (error) {
     input?.dispose();

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
+import type { ModelCardData } from './export/cardData';
 
 /** Options for {@link SentenceEmbedder.encode}. */
 export interface EncodeOptions {
@@ -63,5 +64,7 @@ export interface SentenceEmbedder {
   encodeDocument?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
   /** Writes a folder sentence-transformers loads unchanged. */
   save(dir: string): Promise<void>;
+  /** What the model card written by `save` says: lineage, training details, evaluation results. */
+  readonly cardData?: ModelCardData;
   dispose(): void;
 }

@@ -14,10 +14,15 @@ import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
+import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
 import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
+import {
+  checkPromptOptions, checkShareOptions, describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts,
+  type PromptOptions, type ResolvedPrompts, type ShareOptions,
+} from './sharing';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
-export interface ComparisonOptions {
+export interface ComparisonOptions extends PromptOptions, ShareOptions {
   /**
    * Hub id or local folder.
    * @default a StaticEmbedding model built offline over the built-in tokenizer
@@ -112,6 +117,8 @@ export interface ComparisonOptions {
   onEvaluate?: (record: EvalRecord, line: string) => void;
   /** Encoding progress of an evaluation, `label` naming it (`baseline`, `fine-tuned`). */
   onEncodeProgress?: (label: string, done: number, total: number) => void;
+  /** Upload progress when pushing to the Hub. */
+  onPushProgress?: (progress: PushProgress) => void;
 }
 
 /** Everything the report shows. */
@@ -125,6 +132,10 @@ export interface ComparisonResult {
   training: Pick<FinetuneResult, 'history' | 'bestMetric' | 'bestStep' | 'globalStep' | 'totalSteps' | 'stopped' | 'lastCheckpoint'>;
   /** Folder holding the fine-tuned model. */
   modelDir: string;
+  /** Prompts used in training and evaluation, and saved with the model. */
+  prompts: ResolvedPrompts;
+  /** Where the model was pushed, with `pushToHub`. */
+  pushed?: PushResult;
   timings: { loadSeconds: number; baselineSeconds: number; trainSeconds: number; finalEvalSeconds: number; totalSeconds: number };
 }
 
@@ -191,6 +202,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const stage = options.onStage ?? (() => {});
   const outputDir = options.outputDir ?? options.outDir;
   if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
+  checkPromptOptions(options);
+  checkShareOptions(options);
   const started = performance.now();
   const backend = await initBackend();
   stage(backend.summary);
@@ -215,7 +228,9 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   try {
     const dims = validateDims(options.dims ?? defaultDims(model.dimension), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
-    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
+    const prompts = resolvePrompts(model, options);
+    describeRunInCard(model, datasetSource, files, options);
+    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel, ...evaluatorPrompts(prompts) });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
     const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
     const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
@@ -253,6 +268,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       evaluator,
       metricForBestModel,
+      prompts: trainingPrompts(prompts),
       outputDir: join(outputDir, 'checkpoints'),
       saveTotalLimit: 2,
       saveFinalModel: false,
@@ -278,6 +294,17 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       await model.save(modelDir);
     }
     const finalEvalSeconds = seconds(t);
+    let pushed: PushResult | undefined;
+    if (options.pushToHub && !run.stopped) {
+      stage(`pushing the model to ${options.pushToHub}`);
+      pushed = await pushToHub(modelDir, options.pushToHub, {
+        ...(options.private && { private: true }),
+        ...(options.onPushProgress && { onProgress: options.onPushProgress }),
+        ...(options.signal && { signal: options.signal }),
+      }).catch((error: Error) => {
+        throw new EmbedlabError(`${error.message}. The model is saved in ${modelDir}; push it with: embedlab push ${modelDir} ${options.pushToHub}`);
+      });
+    }
 
     return {
       model: {
@@ -311,6 +338,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
         lastCheckpoint: run.lastCheckpoint,
       },
       modelDir,
+      prompts,
+      ...(pushed && { pushed }),
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {
