@@ -23,6 +23,12 @@ export interface InputModule {
   namedWeights(): Map<string, tf.Variable>;
   /** Writes the module's files into `dir`. */
   save(dir: string): Promise<void>;
+  /**
+   * Whether a taped forward keeps only each layer's input and recomputes the
+   * layer in the backward pass (transformer encoders), so memory under a tape
+   * grows by one layer input per layer and text.
+   */
+  readonly recomputesActivations?: boolean;
   /** Reseeds dropout masks (modules without dropout ignore it). */
   seedDropout?(seed: number): void;
   /** A short description for the model card. */

@@ -5,7 +5,7 @@
  * `[in, out]` so a layer is `x·W + b`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Random } from '../util/random';
+import type { SeedSource } from './recompute';
 
 /** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
@@ -57,7 +57,7 @@ export function activation(name: string): (<T extends tf.Tensor>(x: T) => T) | u
  * Inverted dropout with a seeded mask; the identity when `rate` is 0 or not
  * training (so inference and rate-0 training are exact).
  */
-export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: Random): T {
+export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: SeedSource): T {
   if (!training || rate <= 0) return x;
   return tf.dropout(x, rate, undefined, random.int(2 ** 31)) as T;
 }

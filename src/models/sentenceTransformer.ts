@@ -84,6 +84,10 @@ export class SentenceTransformer implements SentenceEmbedder {
     return this.input.maxSeqLength;
   }
 
+  get recomputesActivations(): boolean {
+    return this.input.recomputesActivations ?? false;
+  }
+
   get tokenizer(): TextTokenizer {
     return this.input.tokenizer;
   }

@@ -33,6 +33,8 @@ export class BertTransformer implements InputModule {
   readonly moduleType = 'sentence_transformers.models.Transformer';
   readonly defaultPath = '';
   readonly produces = 'token_embeddings';
+  /** Each encoder layer is recomputed in the backward pass (see `recomputeLayer`). */
+  readonly recomputesActivations = true;
 
   constructor(
     readonly encoder: BertEncoder,

@@ -37,6 +37,12 @@ export interface SentenceEmbedder {
    * returned tensor. `training` turns on dropout.
    */
   forward(batch: TokenBatch, options?: { training?: boolean }): tf.Tensor2D;
+  /**
+   * Whether a taped `forward` keeps only each layer's input and recomputes the
+   * layer in the backward pass. The trainer then replaces GradCache's two
+   * passes by one taped pass over the mini-batches (same loss and gradients).
+   */
+  readonly recomputesActivations?: boolean;
   /** Trainable weights keyed by their Hugging Face tensor names. */
   namedWeights(): Map<string, tf.Variable>;
   /** Batched inference to a float32 matrix, in input order. */

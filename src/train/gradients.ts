@@ -50,7 +50,9 @@ function seedDropout(model: SentenceEmbedder, seed: number | undefined, column: 
  * Computes the loss of `batch` and its gradients w.r.t. every trainable
  * weight. When the loss sets `miniBatchSize` this uses GradCache (see
  * {@link CachedMultipleNegativesRankingLoss}); the result is the same, with
- * memory bounded by the mini-batch.
+ * memory bounded by the mini-batch. For a model that recomputes its layers
+ * in the backward pass, GradCache's two passes become one taped pass over
+ * the mini-batches (see {@link miniBatched}).
  */
 export async function batchGradients(
   model: SentenceEmbedder,
@@ -59,9 +61,10 @@ export async function batchGradients(
   options: BatchGradientOptions = {},
 ): Promise<BatchGradients> {
   const trainable = [...model.namedWeights()].filter(([, v]) => v.trainable);
-  return loss.miniBatchSize !== undefined && loss.miniBatchSize < batch.columns[0]!.length
-    ? gradCache(model, loss, batch, trainable, loss.miniBatchSize, options)
-    : direct(model, loss, batch, trainable, options);
+  if (loss.miniBatchSize === undefined || loss.miniBatchSize >= batch.columns[0]!.length) return direct(model, loss, batch, trainable, options);
+  return model.recomputesActivations
+    ? miniBatched(model, loss, batch, trainable, loss.miniBatchSize, options)
+    : gradCache(model, loss, batch, trainable, loss.miniBatchSize, options);
 }
 
 type Trainable = [string, tf.Variable][];
@@ -121,6 +124,58 @@ async function direct(model: SentenceEmbedder, loss: Loss, batch: TextBatch, tra
     return scale === 1 ? out : tf.mul(out, scale);
   }, trainable.map(([, v]) => v));
   return { loss: (await readScalar(value)) / scale, grads: byWeightName(trainable, grads) };
+}
+
+/**
+ * The result of {@link gradCache} in one taped pass, for models whose layers
+ * keep only their input on the tape and are recomputed in the backward pass.
+ * Each column is embedded in mini-batches (seeded as GradCache seeds them),
+ * the loss runs on the concatenated embeddings, and one backward pass
+ * follows: it re-runs one layer of one mini-batch at a time, so memory is
+ * GradCache's (plus each mini-batch's layer inputs) without its extra
+ * forward pass. Rows are grouped into mini-batches by token length (longest
+ * first) to cut padding; which rows share the batch does not change, and the
+ * embeddings are put back in row order before the loss.
+ */
+async function miniBatched(
+  model: SentenceEmbedder,
+  loss: Loss,
+  batch: TextBatch,
+  trainable: Trainable,
+  miniBatchSize: number,
+  options: BatchGradientOptions,
+) {
+  const { scale = 1, random, training = true, dropoutSeed } = options;
+  const { value, grads } = tf.variableGrads(() => {
+    const embeddings = batch.columns.map((texts, c) => {
+      const order = byLengthDescending(model, texts);
+      const parts: tf.Tensor2D[] = [];
+      for (let k = 0, s = 0; s < texts.length; k++, s += miniBatchSize) {
+        seedDropout(model, dropoutSeed, c, k);
+        parts.push(model.forward(model.tokenize(order.slice(s, s + miniBatchSize).map((i) => texts[i]!)), { training }));
+      }
+      const sorted = tf.concat(parts, 0) as tf.Tensor2D;
+      if (order.every((row, i) => row === i)) return sorted;
+      const position = new Int32Array(order.length);
+      order.forEach((row, i) => (position[row] = i));
+      return tf.gather(sorted, tf.tensor1d(position, 'int32')) as tf.Tensor2D;
+    });
+    const { labels, teacherScores } = lossInputs(batch);
+    const out = loss.compute(embeddings, labels, { teacherScores, random });
+    return scale === 1 ? out : tf.mul(out, scale);
+  }, trainable.map(([, v]) => v));
+  return { loss: (await readScalar(value)) / scale, grads: byWeightName(trainable, grads) };
+}
+
+/** Row indices of `texts` by token count, longest first (ties keep row order). */
+function byLengthDescending(model: SentenceEmbedder, texts: string[]): number[] {
+  const { attentionMask, seqLength } = model.tokenize(texts);
+  const lengths = texts.map((_, row) => {
+    let n = 0;
+    for (let j = 0; j < seqLength; j++) n += attentionMask[row * seqLength + j]!;
+    return n;
+  });
+  return texts.map((_, row) => row).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
 }
 
 /**

@@ -13,6 +13,7 @@ import { Random } from '../../util/random';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
 import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
+import { recomputeLayer, type SeedSource } from '../recompute';
 import type { BertConfig } from './config';
 import { bertHostTensors, bertVariables } from './weights';
 
@@ -52,9 +53,15 @@ export class BertEncoder {
     this.dropoutRandom = new Random(seed);
   }
 
-  /** Runs the encoder; the caller owns (and disposes) the returned tensors. */
-  forward(batch: TokenBatch, options: { training?: boolean; pooler?: boolean } = {}): BertOutput {
+  /**
+   * Runs the encoder; the caller owns (and disposes) the returned tensors.
+   * Under a gradient tape each layer keeps only its input and is recomputed
+   * in the backward pass (see {@link recomputeLayer}); `recompute: false`
+   * keeps every intermediate instead (same values, far more memory).
+   */
+  forward(batch: TokenBatch, options: { training?: boolean; pooler?: boolean; recompute?: boolean } = {}): BertOutput {
     const training = options.training ?? false;
+    const recompute = options.recompute ?? true;
     const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
     if (len > this.config.maxPositionEmbeddings) {
@@ -63,7 +70,8 @@ export class BertEncoder {
     const w = (name: string) => this.matrix(name);
     const v = (name: string) => this.vector(name);
     const hiddenRate = this.config.hiddenDropoutProb;
-    const drop = <T extends tf.Tensor>(x: T, rate: number) => dropout(x, rate, training, this.dropoutRandom);
+    const dropFrom = (seeds: SeedSource) => <T extends tf.Tensor>(x: T, rate: number) => dropout(x, rate, training, seeds);
+    const drop = dropFrom(this.dropoutRandom);
 
     return tf.tidy(() => {
       const ids = tf.tensor1d(batch.inputIds, 'int32');
@@ -84,11 +92,12 @@ export class BertEncoder {
       );
 
       for (let i = 0; i < this.config.numHiddenLayers; i++) {
-        // Each layer in its own tidy: inference then holds one layer's
-        // intermediates at a time instead of every layer's until the end
-        // (what the backward pass needs is kept by the gradient tape itself).
+        // Each layer in its own tidy: a forward pass holds one layer's
+        // intermediates at a time instead of every layer's until the end.
         const input = x;
-        x = tf.tidy(() => this.layer(i, input, maskAdd, drop));
+        x = recompute
+          ? recomputeLayer((h, [mask], seeds) => this.layer(i, h as tf.Tensor2D, mask!, dropFrom(seeds)), input, [maskAdd], this.layerWeights(i), this.dropoutRandom)
+          : tf.tidy(() => this.layer(i, input, maskAdd, drop));
         input.dispose();
       }
       const lastHiddenState = tf.reshape(x, [b, len, hidden]) as tf.Tensor3D;
@@ -101,6 +110,12 @@ export class BertEncoder {
 
   private matrix(name: string): tf.Tensor2D {
     return this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
+  }
+
+  /** The variables layer `i` reads (what its recomputed backward differentiates). */
+  private layerWeights(i: number): tf.Variable[] {
+    const prefix = `encoder.layer.${i}.`;
+    return [...this.variables].filter(([name]) => name.startsWith(prefix)).map(([, variable]) => variable);
   }
 
   private vector(name: string): tf.Tensor1D {
