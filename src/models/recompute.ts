@@ -11,6 +11,7 @@
  * inputs, the same dropout masks); the cost is one more forward of the layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanGradients } from '../backend/gradients';
 
 /** Where dropout draws its mask seeds (a `Random`, or a replay of one). */
 export interface SeedSource {
@@ -77,18 +78,10 @@ export function recomputeLayer<T extends tf.Tensor>(
 
 /**
  * `dyᵀ · ∂f/∂xs` for each of `xs` (zeros where `f` does not depend on one),
- * computed under a tape of its own. It may run inside another backward pass:
- * tfjs keeps one active tape per engine, which a nested `gradients` call
- * replaces and then clears, so the outer tape is put back afterwards.
+ * under a tape of its own: this runs inside another backward pass.
  */
 function vectorJacobian(f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
-  const engine = tf.engine();
-  const outerTape = engine.state.activeTape;
-  try {
-    const { value, grads } = engine.gradients(f, xs, dy, true);
-    value.dispose();
-    return grads.map((g, i) => g ?? tf.zerosLike(xs[i]!));
-  } finally {
-    engine.state.activeTape = outerTape;
-  }
+  const { value, grads } = leanGradients(f, xs, dy);
+  value.dispose();
+  return grads.map((g, i) => g ?? tf.zerosLike(xs[i]!));
 }

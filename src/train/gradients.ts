@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { leanGradients } from '../backend/gradients';
 import type { Loss } from '../losses/types';
 import type { SentenceEmbedder } from '../models/types';
 import type { Random } from '../util/random';
@@ -76,14 +77,15 @@ function lossInputs(batch: TextBatch) {
   };
 }
 
-/** Gradients keyed by tfjs variable name → keyed by HF weight name. */
-function byWeightName(trainable: Trainable, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+/**
+ * `tf.variableGrads` with a backward pass that frees memory as it goes (see
+ * {@link leanGradients}): the value of `f` and the gradients of the weights it reaches.
+ */
+function weightGradients(f: () => tf.Tensor, trainable: Trainable): { value: tf.Tensor; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = leanGradients(f, trainable.map(([, v]) => v));
   const out = new Map<string, tf.Tensor>();
-  for (const [name, variable] of trainable) {
-    const g = grads[variable.name];
-    if (g) out.set(name, g);
-  }
-  return out;
+  trainable.forEach(([name], i) => grads[i] && out.set(name, grads[i]!));
+  return { value, grads: out };
 }
 
 /**
@@ -114,7 +116,7 @@ async function readScalar(t: tf.Tensor): Promise<number> {
 /** Forward every column with gradients, loss, backward: memory grows with the batch. */
 async function direct(model: SentenceEmbedder, loss: Loss, batch: TextBatch, trainable: Trainable, options: BatchGradientOptions) {
   const { scale = 1, random, training = true, dropoutSeed } = options;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = weightGradients(() => {
     const embeddings = batch.columns.map((texts, c) => {
       seedDropout(model, dropoutSeed, c, 0);
       return model.forward(model.tokenize(texts), { training });
@@ -122,8 +124,8 @@ async function direct(model: SentenceEmbedder, loss: Loss, batch: TextBatch, tra
     const { labels, teacherScores } = lossInputs(batch);
     const out = loss.compute(embeddings, labels, { teacherScores, random });
     return scale === 1 ? out : tf.mul(out, scale);
-  }, trainable.map(([, v]) => v));
-  return { loss: (await readScalar(value)) / scale, grads: byWeightName(trainable, grads) };
+  }, trainable);
+  return { loss: (await readScalar(value)) / scale, grads };
 }
 
 /**
@@ -146,7 +148,7 @@ async function miniBatched(
   options: BatchGradientOptions,
 ) {
   const { scale = 1, random, training = true, dropoutSeed } = options;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = weightGradients(() => {
     const embeddings = batch.columns.map((texts, c) => {
       const order = byLengthDescending(model, texts);
       const parts: tf.Tensor2D[] = [];
@@ -163,8 +165,8 @@ async function miniBatched(
     const { labels, teacherScores } = lossInputs(batch);
     const out = loss.compute(embeddings, labels, { teacherScores, random });
     return scale === 1 ? out : tf.mul(out, scale);
-  }, trainable.map(([, v]) => v));
-  return { loss: (await readScalar(value)) / scale, grads: byWeightName(trainable, grads) };
+  }, trainable);
+  return { loss: (await readScalar(value)) / scale, grads };
 }
 
 /** Row indices of `texts` by token count, longest first (ties keep row order). */
@@ -230,13 +232,10 @@ async function gradCache(
         const texts = chunk(batch.columns[c]!, s);
         const g = tf.slice(embeddingGrads[c]!, [s, 0], [texts.length, -1]);
         seedDropout(model, dropoutSeed, c, k); // the same masks as in stage 1
-        const { value: surrogate, grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)),
-          trainable.map(([, v]) => v),
-        );
+        const { value: surrogate, grads } = weightGradients(() => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)), trainable);
         surrogate.dispose();
         g.dispose();
-        addGradients(total, byWeightName(trainable, grads));
+        addGradients(total, grads);
       }
     }
   } finally {

@@ -78,12 +78,18 @@ export class BertEncoder {
       const typeIds = tf.tensor1d(batch.tokenTypeIds, 'int32');
       const words = embeddingLookup(w('embeddings.word_embeddings.weight'), ids);
       const types = embeddingLookup(w('embeddings.token_type_embeddings.weight'), typeIds);
-      const positions = tf.slice(w('embeddings.position_embeddings.weight'), [0, 0], [len, hidden]);
-      const summed = tf.add(tf.reshape(tf.add(words, types), [b, len, hidden]), positions);
-      let x = tf.reshape(
-        drop(layerNorm(summed, v('embeddings.LayerNorm.weight'), v('embeddings.LayerNorm.bias'), eps), hiddenRate),
-        [b * len, hidden],
-      ) as tf.Tensor2D;
+      // + positions → LayerNorm → dropout, recomputed in the backward pass like a layer
+      const embed = (h: tf.Tensor, drop: <T extends tf.Tensor>(x: T, rate: number) => T) => {
+        const positions = tf.slice(w('embeddings.position_embeddings.weight'), [0, 0], [len, hidden]);
+        const summed = tf.add(tf.reshape(h, [b, len, hidden]), positions);
+        const normed = layerNorm(summed, v('embeddings.LayerNorm.weight'), v('embeddings.LayerNorm.bias'), eps);
+        return tf.reshape(drop(normed, hiddenRate), [b * len, hidden]) as tf.Tensor2D;
+      };
+      const tokens = tf.add(words, types) as tf.Tensor2D;
+      const embeddingWeights = ['position_embeddings.weight', 'LayerNorm.weight', 'LayerNorm.bias'].map((n) => this.variables.get(`embeddings.${n}`)!);
+      let x = recompute
+        ? recomputeLayer((h, _, seeds) => embed(h, dropFrom(seeds)), tokens, [], embeddingWeights, this.dropoutRandom)
+        : embed(tokens, drop);
 
       // [b, 1, 1, len]: 0 for real keys, MASKED for padding
       const maskAdd = tf.reshape(
