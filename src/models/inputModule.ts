@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { TokenBatch } from '../tokenizer/types';
+import type { TrainingMemory } from './types';
 
 /**
  * The first module of a sentence-transformers pipeline: the one that owns
@@ -29,6 +30,8 @@ export interface InputModule {
    * grows by one layer input per layer and text.
    */
   readonly recomputesActivations?: boolean;
+  /** An estimate of a training step's memory (see `SentenceEmbedder.trainingMemory`). */
+  trainingMemory?(seqLength: number): TrainingMemory;
   /** Reseeds dropout masks (modules without dropout ignore it). */
   seedDropout?(seed: number): void;
   /** A short description for the model card. */

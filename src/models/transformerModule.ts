@@ -21,6 +21,7 @@ import type { TokenBatch } from '../tokenizer/types';
 import { BertEncoder } from './bert/bertEncoder';
 import { parseBertConfig } from './bert/config';
 import type { InputModule } from './inputModule';
+import type { TrainingMemory } from './types';
 import { loadModelWeights } from './safetensors/loadWeights';
 import { writeSafetensors } from './safetensors/write';
 
@@ -61,6 +62,10 @@ export class BertTransformer implements InputModule {
 
   get maxSeqLength(): number {
     return this.tokenizer.maxLength;
+  }
+
+  trainingMemory(seqLength: number): TrainingMemory {
+    return this.encoder.trainingMemory(seqLength);
   }
 
   forward(batch: TokenBatch, training: boolean): tf.Tensor3D {

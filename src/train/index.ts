@@ -21,5 +21,6 @@ export { learningRateAt, resolveWarmupSteps, parseScheduler, SCHEDULERS, type Sc
 export { clipGradNorm } from './clip';
 export { planEpoch, type BatchSamplerName, type SamplerOptions } from './sampler';
 export { batchGradients, type BatchGradients, type BatchGradientOptions } from './gradients';
+export { miniBatchForMemory, WASM_TRAINING_BUDGET, type MemoryBudgetOptions } from './memoryBudget';
 export { checkRows, makeBatch, type TextBatch } from './rows';
 export { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoint';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { writableValues } from '../backend/writableValues';
 import { EmbedlabError } from '../util/errors';
 
 /** Options for {@link AdamW}. Defaults are those of the Hugging Face Trainer. */
@@ -44,8 +45,8 @@ export function defaultNoDecay(name: string): boolean {
  * The moments live in host memory, not in the backend's: on wasm they would
  * take two thirds of the weights' share of the 4 GiB heap (880 MB for a
  * bge-base model). Each weight is updated in one pass over its elements
- * (float64 arithmetic, float32 storage), one weight at a time, so the
- * backend holds at most one extra copy of one weight.
+ * (float64 arithmetic, float32 storage), in place in the wasm heap (else
+ * through one new tensor per weight).
  *
  * @example
  * const opt = new AdamW(model.namedWeights(), { weightDecay: 0.01 });
@@ -97,16 +98,18 @@ export class AdamW {
       const m = this.moment(this.m, name, param.size);
       const v = this.moment(this.v, name, param.size);
       const g = grad.dataSync() as Float32Array;
-      const p = param.dataSync() as Float32Array;
+      // the weight's own memory where the backend allows it (no second copy), else a new tensor
+      const inPlace = writableValues(param);
+      const p = inPlace ?? (param.dataSync() as Float32Array);
+      const next = inPlace ?? new Float32Array(p.length);
       const decay = this.noDecay(name) ? 1 : 1 - lr * this.weightDecay;
-      const next = new Float32Array(p.length);
       for (let i = 0; i < p.length; i++) {
         const gi = g[i]!;
         const mi = (m[i] = beta1 * m[i]! + (1 - beta1) * gi);
         const vi = (v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi);
         next[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
       }
-      tf.tidy(() => param.assign(tf.tensor(next, param.shape, 'float32')));
+      if (!inPlace) tf.tidy(() => param.assign(tf.tensor(next, param.shape, 'float32')));
     }
   }
 
