@@ -3,8 +3,9 @@ import type { SentenceEmbedder } from '../models/types';
 /** Options for {@link miniBatchForMemory}. */
 export interface MemoryBudgetOptions {
   /**
-   * Bytes a training step may hold in backend memory.
-   * @default 3 GiB (tfjs-wasm's heap stops at 4 GiB; the rest is left to allocator overhead and the estimate's error)
+   * Bytes of tensors a training step may hold in backend memory.
+   * @default 2 GiB (tfjs-wasm's heap stops at 4 GiB; the heap runs ~10% above the live tensors, and
+   * a bge-base-shaped model at 128 tokens then trains in mini-batches of 16 with a 2.0 GiB heap)
    */
   budgetBytes?: number;
   /** Token length of the texts. @default the model's maxSeqLength */
@@ -14,7 +15,7 @@ export interface MemoryBudgetOptions {
 }
 
 /** The default training budget on the wasm backend. */
-export const WASM_TRAINING_BUDGET = 3 * 2 ** 30;
+export const WASM_TRAINING_BUDGET = 2 * 2 ** 30;
 
 /**
  * The GradCache mini-batch (texts per forward pass) for training `model` on
@@ -25,7 +26,7 @@ export const WASM_TRAINING_BUDGET = 3 * 2 ** 30;
  * model gives no estimate.
  *
  * @example
- * const miniBatchSize = miniBatchForMemory(model, 32); // e.g. 32 for MiniLM, 16 for bge-base at 512 tokens
+ * const miniBatchSize = miniBatchForMemory(model, 32); // 32 (the whole batch) for MiniLM at 128 tokens, 16 for bge-base
  * const loss = miniBatchSize < 32 ? cachedMnrl({ miniBatchSize }) : mnrl();
  */
 export function miniBatchForMemory(model: SentenceEmbedder, batchSize: number, options: MemoryBudgetOptions = {}): number | undefined {
