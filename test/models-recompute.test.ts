@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { createRandomBert } from '../src/models';
+import type { BertEncoder } from '../src/models/bert/bertEncoder';
 import type { BertTransformer } from '../src/models/transformerModule';
 import { Random } from '../src/util/random';
 
@@ -18,7 +19,7 @@ const TEXTS = ['the quick brown fox jumps over the lazy dog', 'hello world', 'a 
 
 function encoderOf(seed: number, dropout: number) {
   const model = createRandomBert({ ...CONFIG, hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout }, GOLDEN, { seed, pooler: false });
-  return { model, encoder: (model.input as BertTransformer).encoder, batch: model.tokenize(TEXTS) };
+  return { model, encoder: (model.input as BertTransformer).encoder as BertEncoder, batch: model.tokenize(TEXTS) };
 }
 
 test('recomputed layers give the same outputs and weight gradients as kept activations (dropout on)', async () => {

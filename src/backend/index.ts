@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { registerFastKernels } from './kernels';
-import { startWasmBackend, wasmStartInfo } from './kernels/wasmThreads';
+import { registerFastKernels } from './ops';
+import { startWasmBackend, wasmStartInfo } from './ops/wasmThreads';
 
 /** A backend by what runs it: tfjs-node-gpu (CUDA), tfjs-node (native CPU), tfjs-backend-wasm, or pure-JS cpu. */
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
@@ -46,7 +46,13 @@ const PACKAGES: Record<BackendChoice, string> = {
 let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
-/** The backend chosen by {@link initBackend}, if it has run. */
+/**
+ * The backend chosen by {@link initBackend}, if it has run.
+ *
+ * @example
+ * await initBackend();
+ * backendInfo()?.summary; // one line: which backend is active and why
+ */
 export function backendInfo(): BackendInfo | undefined {
   return active;
 }
@@ -61,6 +67,9 @@ export function backendInfo(): BackendInfo | undefined {
  * await initBackend('cpu');                           // or force one
  */
 export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
+  if (choice !== undefined && !ORDER.includes(choice)) {
+    return Promise.reject(new EmbedlabError(`initBackend("${choice}"): not a backend; use one of: ${ORDER.join(', ')}`));
+  }
   const requested = choice ?? parseChoice(process.env.EMBEDLAB_BACKEND);
   if (active && (!requested || requested === active.choice)) return Promise.resolve(active);
   if (pending && !requested) return pending;

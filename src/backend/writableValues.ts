@@ -7,8 +7,8 @@
  * is live. An optimizer that updates the weight's own memory avoids that.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsInEffect } from './kernels';
-import { isWasmBackend } from './kernels/wasmBackend';
+import { fastKernelsInEffect } from './ops';
+import { isWasmBackend } from './ops/wasmBackend';
 
 /**
  * A view of `tensor`'s float32 values in the wasm heap that may be written,

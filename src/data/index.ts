@@ -10,11 +10,13 @@ export {
   toTrainingRows,
   detectFormat,
   type ColumnMapping,
+  type TrainingRowsOptions,
+  type TrainingRowsResult,
   type NormalizeOptions,
   type NormalizeResult,
   type EmptyText,
   type TrainingFormat,
-} from './normalize';
+} from './rowFormats';
 export { trainTestSplit, type SplitOptions } from './split';
 export { dedupeRows, type DedupeOptions } from './dedupe';
 export { addIds, buildIRSet, irSetFromObjects, type BuildIRSetOptions } from './irSet';

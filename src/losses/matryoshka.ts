@@ -2,17 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import { l2Normalize } from './similarity';
-import type { Loss, LossExtra, LossRequirements } from './types';
+import type { BatchGradients, GradientContext, Loss, LossExtra, LossRequirements } from './types';
 
 /** Options for {@link matryoshka}. */
 export interface MatryoshkaOptions {
   /** Prefix lengths to train, e.g. `[768, 512, 256, 128, 64]` (any order; sorted largest first). */
   dims: number[];
-  /** One weight per dim, in the order given (default: all 1). */
+  /**
+   * One weight per dim, in the order given.
+   * @default all 1
+   */
   weights?: number[];
   /**
-   * Train only this many randomly chosen dims per step (default: all, i.e. -1).
+   * Train only this many randomly chosen dims per step; -1 trains all of them.
    * The choice is seeded per optimizer step, so runs and resumes reproduce it.
+   * @default -1
    */
   nDimsPerStep?: number;
 }
@@ -47,6 +51,8 @@ export class MatryoshkaLoss implements Loss {
   readonly name = 'MatryoshkaLoss';
   readonly requires: LossRequirements;
   readonly miniBatchSize?: number;
+  /** The inner loss's own gradient path (GradCache), applied to this whole sum. */
+  readonly gradients?: (context: GradientContext) => Promise<BatchGradients>;
   /** Dims, largest first. */
   readonly dims: number[];
   /** Weights matching {@link dims}. */
@@ -81,6 +87,7 @@ export class MatryoshkaLoss implements Loss {
     this.nDimsPerStep = nDimsPerStep;
     this.requires = inner.requires;
     if (inner.miniBatchSize !== undefined) this.miniBatchSize = inner.miniBatchSize;
+    if (inner.gradients) this.gradients = inner.gradients;
   }
 
   compute(embeddings: tf.Tensor2D[], labels?: tf.Tensor1D, extra?: LossExtra): tf.Scalar {

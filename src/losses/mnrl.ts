@@ -1,11 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { cosSim, crossEntropy, range } from './similarity';
+import { range } from '../util/range';
+import { crossEntropy } from './crossEntropy';
+import { cosSim } from './similarity';
 import type { Loss, LossRequirements } from './types';
 
 /** Options for {@link mnrl}. */
 export interface MnrlOptions {
-  /** Multiplies the cosine similarities before the softmax (inverse temperature; default 20). */
+  /**
+   * Multiplies the cosine similarities before the softmax (inverse temperature).
+   * @default 20
+   */
   scale?: number;
 }
 

@@ -31,7 +31,7 @@ export interface InputModule {
    */
   readonly recomputesActivations?: boolean;
   /** An estimate of a training step's memory (see `SentenceEmbedder.trainingMemory`). */
-  trainingMemory?(seqLength: number): TrainingMemory;
+  trainingMemory?(seqLength: number): TrainingMemory | undefined;
   /** Reseeds dropout masks (modules without dropout ignore it). */
   seedDropout?(seed: number): void;
   /** A short description for the model card. */

@@ -98,14 +98,14 @@ export const command: Command = {
       scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
       warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),
       seed: intOption(values.seed, '--seed'),
-      outDir,
+      outputDir: outDir,
       resume: values.resume,
       onStage: (message) => {
         trainBar?.finish();
         trainBar = undefined;
         process.stderr.write(`${message}\n`);
       },
-      onEvaluate: (message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
+      onEvaluate: (_record, message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
       onEncodeProgress: (label, done, total) => {
         let bar = encodeBars.get(label);
         if (!bar) encodeBars.set(label, (bar = terminalProgress(`encoding (${label})`, { unit: 'texts' })));

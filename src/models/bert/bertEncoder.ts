@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../util/random';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
+import type { TransformerEncoder } from '../transformer/encoder';
 import type { TrainingMemory } from '../types';
 import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
 import { recomputeLayer, type SeedSource } from '../recompute';
@@ -28,8 +29,10 @@ export interface BertOutput {
 /** Added to attention scores of padded keys: exp() of it underflows to exactly 0. */
 const MASKED = -1e9;
 
-export class BertEncoder {
+export class BertEncoder implements TransformerEncoder<BertConfig> {
   private dropoutRandom: Random;
+  /** Each layer (and the embedding block) is recomputed in the backward pass (see {@link recomputeLayer}). */
+  readonly recomputesActivations = true;
 
   constructor(
     readonly config: BertConfig,
@@ -65,8 +68,8 @@ export class BertEncoder {
     const recompute = options.recompute ?? true;
     const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
-    if (len > this.config.maxPositionEmbeddings) {
-      throw new RangeError(`sequence length ${len} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`);
+    if (len > this.config.maxSequenceLength) {
+      throw new RangeError(`sequence length ${len} exceeds the ${this.config.maxSequenceLength} positions of max_position_embeddings ${this.config.maxPositionEmbeddings}`);
     }
     const w = (name: string) => this.matrix(name);
     const v = (name: string) => this.vector(name);
@@ -81,8 +84,7 @@ export class BertEncoder {
       const types = embeddingLookup(w('embeddings.token_type_embeddings.weight'), typeIds);
       // + positions → LayerNorm → dropout, recomputed in the backward pass like a layer
       const embed = (h: tf.Tensor, drop: <T extends tf.Tensor>(x: T, rate: number) => T) => {
-        const positions = tf.slice(w('embeddings.position_embeddings.weight'), [0, 0], [len, hidden]);
-        const summed = tf.add(tf.reshape(h, [b, len, hidden]), positions);
+        const summed = tf.add(tf.reshape(h, [b, len, hidden]), this.positionEmbeddings(batch));
         const normed = layerNorm(summed, v('embeddings.LayerNorm.weight'), v('embeddings.LayerNorm.bias'), eps);
         return tf.reshape(drop(normed, hiddenRate), [b * len, hidden]) as tf.Tensor2D;
       };
@@ -115,7 +117,12 @@ export class BertEncoder {
     });
   }
 
-  private matrix(name: string): tf.Tensor2D {
+  /** Position embeddings to add to `[batch, seq, hidden]`: rows 0…seq−1, broadcast over the batch. */
+  protected positionEmbeddings(batch: TokenBatch): tf.Tensor {
+    return tf.slice(this.matrix('embeddings.position_embeddings.weight'), [0, 0], [batch.seqLength, this.config.hiddenSize]);
+  }
+
+  protected matrix(name: string): tf.Tensor2D {
     return this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
   }
 
