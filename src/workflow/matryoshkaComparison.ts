@@ -12,7 +12,7 @@ import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
 import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
-import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
+import { finetune, miniBatchForMemory, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
 import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
 import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
@@ -72,9 +72,9 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
   gradAccumSteps?: number;
   /**
    * Texts per forward pass through GradCache (same loss and gradients as the
-   * full batch, memory of a mini-batch); 0 turns it off. A transformer on the
-   * wasm backend needs it: the 4 GiB heap cannot hold a full batch's backward pass.
-   * @default 8 for a transformer on the wasm backend, else 0
+   * full batch, memory of a mini-batch); 0 turns it off.
+   * @default for a transformer on the wasm backend (4 GiB heap), the largest that fits its
+   * memory budget (`miniBatchForMemory`), none when the whole batch fits; otherwise 0
    */
   miniBatchSize?: number;
   /**
@@ -142,9 +142,6 @@ export interface ComparisonResult {
 const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 16 };
 // The built-in static model learns from scratch: a high learning rate and a
 // small accumulation, as sentence-transformers' static-embedding recipes use.
-// What a transformer's backward pass keeps per text outgrows tfjs-wasm's
-// 4 GiB heap at batch 32 (bench/README.md); GradCache fits it at mini-batch 8.
-const WASM_MINI_BATCH = 8;
 const BUILTIN = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
 
 /**
@@ -232,11 +229,13 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     describeRunInCard(model, datasetSource, files, options);
     const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel, ...evaluatorPrompts(prompts) });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
-    const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
+    const batchSize = options.batchSize ?? defaults.batchSize;
+    const fitted = transformer && backend.choice === 'wasm' ? miniBatchForMemory(model, batchSize) : undefined;
+    const miniBatchSize = options.miniBatchSize ?? (fitted !== undefined && fitted < batchSize ? fitted : 0);
     const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
     const settings = {
       epochs: options.epochs ?? defaults.epochs,
-      batchSize: options.batchSize ?? defaults.batchSize,
+      batchSize,
       lr: options.lr ?? defaults.lr,
       scheduler: options.scheduler ?? defaults.scheduler,
       warmupRatio: options.warmupRatio ?? defaults.warmupRatio,

@@ -34,9 +34,9 @@ The reference workflow ("Fine-tune Embedding models for RAG"):
     --dataset philschmid/finanical-rag-embedding-dataset \\
     --dims 768,512,256,128,64 --epochs 4 --batch-size 32 --lr 2e-5
 
-On the wasm backend a transformer trains through GradCache with mini-batches
-of 8 texts (same loss and gradients; the full batch's backward pass does not
-fit wasm's 4 GiB heap); --mini-batch-size changes it, 0 turns it off.
+On the wasm backend a transformer trains through GradCache when a batch does
+not fit the 4 GiB heap, with the mini-batch chosen from a memory budget (same
+loss and gradients); --mini-batch-size sets it, 0 turns it off.
 
 --model and --dataset take hub ids or local paths. Data columns are detected
 (question/context, anchor/positive, NeMo, FlagEmbedding …); name them with
