@@ -32,13 +32,15 @@ export {
   loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, BertTransformer, BertEncoder,
   createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+  distillStatic, distillVectors, pca, tokenWeights,
 } from './models';
 export type {
   LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
   BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
+  DistillOptions, DistilledTable, PcaResult, TokenWeightOptions, ZipfWeighting,
 } from './models';
-export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
-export type { TokenBatch, TextTokenizerOptions } from './tokenizer';
+export { loadTokenizer, resolveMaxSeqLength, TextTokenizer, wordLevelTokenizerJson } from './tokenizer';
+export type { TokenBatch, TextTokenizerOptions, WordLevelOptions } from './tokenizer';
 export { readNpy, writeNpy, encodeNpy, decodeNpy } from './util/npy';
 export * from './data';
 export * from './eval';
@@ -47,4 +49,5 @@ export {
   runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult,
 } from './workflow/matryoshkaComparison';
 export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
-export { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './workflow/builtin';
+export { BUILTIN_DATASET, BUILTIN_TOKENIZER, BUILTIN_MODEL } from './workflow/builtin';
+export { openModel, type OpenedModel, type ModelKind } from './workflow/modelSpec';

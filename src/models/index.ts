@@ -14,3 +14,6 @@ export { l2Normalize } from './normalize';
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';
+export { distillStatic, distillVectors, type DistillOptions, type DistilledTable } from './static/distill';
+export { pca, type PcaResult } from './static/pca';
+export { tokenWeights, type TokenWeightOptions, type ZipfWeighting } from './static/weighting';

@@ -15,6 +15,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
 import type { TokenBatch } from './types';
+import { runnableTokenizerJson } from './wordLevel';
 
 /** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
 export type TokenizerFiles = Map<string, string>;
@@ -64,7 +65,7 @@ export class TextTokenizer {
     readonly files: TokenizerFiles,
     options: TextTokenizerOptions = {},
   ) {
-    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    this.tokenizer = new Tokenizer(runnableTokenizerJson(tokenizerJson), tokenizerConfig);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
@@ -109,6 +110,18 @@ export class TextTokenizer {
   /** Tokenises `texts` and pads them on the right to the longest one. */
   encodeBatch(texts: string[]): TokenBatch {
     return padBatch(texts.map((t) => this.encode(t)), this.padId);
+  }
+
+  /** What the post-processor adds around one text's ids (`[CLS]` / `[SEP]` for BERT; empty without special tokens). */
+  get specialTokenIds(): { prefix: number[]; suffix: number[] } {
+    return { prefix: [...this.prefix.ids], suffix: [...this.suffix.ids] };
+  }
+
+  /** The words the model looks up in `text`: normalised, then split by the pre-tokenizer (no model, no special tokens). */
+  words(text: string): string[] {
+    const prepared = applyBertTextFixes(this.doLowerCase ? text.toLowerCase() : text, this.textFixes);
+    const normalized = this.tokenizer.normalizer ? (this.tokenizer.normalizer(prepared) as string) : prepared;
+    return this.tokenizer.pre_tokenizer ? (this.tokenizer.pre_tokenizer(normalized) as string[]) : [normalized];
   }
 
   /** The token strings of `ids` (for inspection and tests). */

@@ -10,21 +10,26 @@ import type { ColumnMapping } from '../data/normalize';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
-import { createStaticModel, loadModel, SentenceTransformer } from '../models';
+import { SentenceTransformer, StaticEmbedding } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
-import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
+import { BUILTIN_DATASET } from './builtin';
+import { openModel } from './modelSpec';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
 export interface ComparisonOptions {
-  /** Hub id or local folder. Default: a StaticEmbedding model built offline over the built-in tokenizer. */
+  /**
+   * Hub id or local folder, or `random:DIM[:TOKENIZER_DIR]` for a random-init
+   * StaticEmbedding. Default: the built-in pretrained GloVe StaticEmbedding
+   * (`models/glove-100d`).
+   */
   model?: string;
   /** Data file, folder or hub dataset id with (question, context)-style pairs. Default: the built-in dataset. */
   dataset?: string;
   /** Column names when the dataset's are not detected, e.g. `{ anchor: 'title', positive: 'body' }`. */
   columns?: ColumnMapping;
-  /** Matryoshka dimensions, largest first. Default: {@link defaultDims} of the model's width (256/128/64/32 for the built-in model). */
+  /** Matryoshka dimensions, largest first. Default: {@link defaultDims} of the model's width (100/64/32/16 for the built-in model). */
   dims?: number[];
   epochs?: number;
   batchSize?: number;
@@ -45,8 +50,6 @@ export interface ComparisonOptions {
   seed?: number;
   /** Metric that picks the best epoch (default `dim_<middle dim>_cosine_ndcg@10`, e.g. dim_128 for the reference). */
   metricForBestModel?: string;
-  /** Width of the built-in static model (default 256). */
-  staticDim?: number;
   /** Folder for checkpoints and the fine-tuned model. */
   outDir: string;
   /** Continue from the newest checkpoint in `outDir/checkpoints`. */
@@ -75,12 +78,15 @@ export interface ComparisonResult {
 }
 
 const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 16 };
-// The built-in static model learns from scratch: a high learning rate and a
-// small accumulation, as sentence-transformers' static-embedding recipes use.
+// Static embedding models (the built-in one, random init, model2vec …) train
+// with a high learning rate and no accumulation, as sentence-transformers'
+// static-embedding recipes do: one row per token moves only when the token occurs.
 // What a transformer's backward pass keeps per text outgrows tfjs-wasm's
 // 4 GiB heap at batch 32 (bench/README.md); GradCache fits it at mini-batch 8.
 const WASM_MINI_BATCH = 8;
-const BUILTIN = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
+const STATIC = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
+/** Matryoshka dims of the built-in 100-d model. */
+const BUILTIN_DIMS = [100, 64, 32, 16];
 
 /**
  * Matryoshka dims for a model `width` wide: the reference 768/512/256/128/64
@@ -149,15 +155,14 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const irSet: IRSet = buildIRSet(train, test);
 
   const builtinModel = options.model === undefined;
-  const defaults = builtinModel ? BUILTIN : REFERENCE;
-  stage(builtinModel ? 'building the built-in StaticEmbedding model (random init, offline)' : `loading model ${options.model}`);
-  const model: SentenceEmbedder = builtinModel
-    ? createStaticModel(BUILTIN_TOKENIZER, { dim: options.staticDim ?? 256, seed })
-    : await loadModel(options.model!);
+  stage(builtinModel ? 'loading the built-in pretrained model (GloVe StaticEmbedding, offline)' : `loading model ${options.model}`);
+  const opened = await openModel(options.model, { seed });
+  const model: SentenceEmbedder = opened.model;
+  const defaults = opened.model.input instanceof StaticEmbedding ? STATIC : REFERENCE;
   const loadSeconds = seconds(started);
 
   try {
-    const dims = validateDims(options.dims ?? defaultDims(model.dimension), model.dimension);
+    const dims = validateDims(options.dims ?? (builtinModel ? BUILTIN_DIMS : defaultDims(model.dimension)), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
     const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
@@ -221,7 +226,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
 
     return {
       model: {
-        source: builtinModel ? `built-in StaticEmbedding (dim ${model.dimension}, random init, tokenizer datasets/fictional-10k-qa/tokenizer)` : options.model!,
+        source: opened.description,
         builtin: builtinModel,
         dimension: model.dimension,
         maxSeqLength: model.maxSeqLength,
