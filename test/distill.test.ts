@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -218,4 +219,32 @@ test('distill: bad input is a clear error', async () => {
   await assert.rejects(distillVectors(fast), /distill needs a transformer model/);
   fast.dispose();
   teacher.dispose();
+});
+
+test('embedlab distill: writes a loadable StaticEmbedding folder; bad flags exit 2 with one line', async () => {
+  await initBackend();
+  const dir = mkdtempSync(join(tmpdir(), 'embedlab-distill-cli-'));
+  const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, 'distill', ...args], { encoding: 'utf8' });
+  const out = join(dir, 'static');
+  let r = run(['--model', GOLDEN, '--output', out, '--pca-dims', '12', '--zipf', 'log', '--token-remove-pattern', SUBSET.source]);
+  assert.equal(r.status, 0, r.stderr);
+  const model = await loadModel(out);
+  assert.equal(model.dimension, 12);
+  assert.equal(model.input.namedWeights().get('embedding.weight')!.shape[0], fixture.cases[1]!.rows);
+  assert.equal(model.normalizes, true);
+  model.dispose();
+  r = run(['--model', GOLDEN, '--output', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /already exists and is not empty; pass --overwrite/);
+  for (const [flags, message] of [
+    [['--zipf', 'zipf'], /--zipf: expected sif, log or none/],
+    [['--pca-dims', '0'], /--pca-dims/],
+    [['--token-remove-pattern', '('], /--token-remove-pattern: /],
+  ] as const) {
+    r = run(['--model', GOLDEN, '--output', join(dir, 'x'), ...flags]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
 });
