@@ -49,5 +49,5 @@ export {
   runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult,
 } from './workflow/matryoshkaComparison';
 export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
-export { BUILTIN_DATASET, BUILTIN_TOKENIZER, BUILTIN_MODEL } from './workflow/builtin';
+export { BUILTIN_DATASET, BUILTIN_TOKENIZER, BUILTIN_MODEL, BUILTIN_MODEL_DIMS } from './workflow/builtin';
 export { openModel, type OpenedModel, type ModelKind } from './workflow/modelSpec';

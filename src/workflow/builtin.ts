@@ -19,3 +19,6 @@ export const BUILTIN_MODEL = join(PACKAGE_ROOT, 'models', 'glove-100d');
 /** How reports name the built-in model. */
 export const BUILTIN_MODEL_DESCRIPTION =
   'built-in StaticEmbedding models/glove-100d: GloVe word vectors (Wikipedia 2014 + Gigaword 5, Stanford NLP, PDDL), 100-d, PCA-ordered, SIF-weighted';
+
+/** Matryoshka dims of the built-in model: its full 100, then powers of two. */
+export const BUILTIN_MODEL_DIMS: readonly number[] = [100, 64, 32, 16];

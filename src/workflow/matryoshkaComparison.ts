@@ -14,7 +14,7 @@ import { SentenceTransformer, StaticEmbedding } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
-import { BUILTIN_DATASET } from './builtin';
+import { BUILTIN_DATASET, BUILTIN_MODEL_DIMS } from './builtin';
 import { openModel } from './modelSpec';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
@@ -85,8 +85,6 @@ const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as S
 // 4 GiB heap at batch 32 (bench/README.md); GradCache fits it at mini-batch 8.
 const WASM_MINI_BATCH = 8;
 const STATIC = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
-/** Matryoshka dims of the built-in 100-d model. */
-const BUILTIN_DIMS = [100, 64, 32, 16];
 
 /**
  * Matryoshka dims for a model `width` wide: the reference 768/512/256/128/64
@@ -162,7 +160,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const loadSeconds = seconds(started);
 
   try {
-    const dims = validateDims(options.dims ?? (builtinModel ? BUILTIN_DIMS : defaultDims(model.dimension)), model.dimension);
+    const dims = validateDims(options.dims ?? (builtinModel ? [...BUILTIN_MODEL_DIMS] : defaultDims(model.dimension)), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
     const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
