@@ -7,8 +7,8 @@
  */
 export { initBackend, backendInfo } from './backend';
 export type { BackendChoice, BackendInfo } from './backend';
-export { fastKernelsInEffect } from './backend/kernels';
-export { WasmHeapExhaustedError } from './backend/kernels/heapGuard';
+export { fastKernelsInEffect } from './backend/ops';
+export { WasmHeapExhaustedError } from './backend/ops/heapGuard';
 export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 export { Random } from './util/random';
@@ -29,14 +29,15 @@ export type {
   AdamWOptions, SchedulerName, BatchSamplerName, TextBatch,
 } from './train';
 export {
-  loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, BertTransformer, BertEncoder,
-  createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
+  loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, Transformer, BertTransformer, BertEncoder,
+  XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ARCHITECTURES, architectureFor,
+  createRandomBert, createRandomTransformer, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
   distillStatic, distillVectors, pca, tokenWeights,
 } from './models';
 export type {
   LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
-  BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
+  BertConfig, BertOutput, DistilBertConfig, MpnetConfig, Architecture, EncoderConfig, TransformerEncoder, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
   DistillOptions, DistilledTable, PcaResult, TokenWeightOptions, ZipfWeighting,
 } from './models';
 export { loadTokenizer, resolveMaxSeqLength, TextTokenizer, wordLevelTokenizerJson } from './tokenizer';

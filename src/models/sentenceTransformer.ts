@@ -1,6 +1,6 @@
 /**
- * A sentence-transformers model in TensorFlow.js: an input module (a BERT
- * Transformer or a StaticEmbedding), then Pooling and Normalize as the
+ * A sentence-transformers model in TensorFlow.js: an input module (a
+ * Transformer — BERT, XLM-RoBERTa, DistilBERT, MPNet — or a StaticEmbedding), then Pooling and Normalize as the
  * model's `modules.json` says. Embeddings match Python's
  * `SentenceTransformer.encode` for the same folder.
  *
@@ -22,9 +22,9 @@ import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
-import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
-import { l2Normalize } from './normalize';
-import { modelCard } from './modelCard';
+import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
+import { l2Normalize } from './pooling/normalize';
+import { modelCard } from './export/modelCard';
 
 export interface SentenceTransformerSettings {
   /** Pooling module (required when the input module produces token embeddings). */
@@ -106,7 +106,7 @@ export class SentenceTransformer implements SentenceEmbedder {
   }
 
   /**
-   * Trainable weights under their Hugging Face names. BERT Linear weights are
+   * Trainable weights under their Hugging Face names. Transformer Linear weights are
    * held transposed (`[in, out]`); `save` writes them back as `[out, in]`.
    * The tanh pooler's weights are listed but unused by pooling (no gradient).
    */

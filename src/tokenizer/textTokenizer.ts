@@ -14,6 +14,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
 import type { TokenBatch } from './types';
 import { runnableTokenizerJson } from './wordLevel';
 
@@ -55,6 +56,8 @@ export class TextTokenizer {
   private readonly suffix: TokenSequence;
   private readonly truncateLeft: boolean;
   private readonly textFixes: BertTextFixes;
+  /** SentencePiece's charsmap, applied here instead of the library's NFKC stand-in. */
+  private readonly precompiled?: PrecompiledNormalizer;
 
   constructor(
     /** Parsed tokenizer.json. */
@@ -65,7 +68,10 @@ export class TextTokenizer {
     readonly files: TokenizerFiles,
     options: TextTokenizerOptions = {},
   ) {
-    this.tokenizer = new Tokenizer(runnableTokenizerJson(tokenizerJson), tokenizerConfig);
+    const { charsmap, rest } = splitPrecompiled(tokenizerJson.normalizer);
+    if (charsmap !== undefined) this.precompiled = new PrecompiledNormalizer(charsmap);
+    const runnable = runnableTokenizerJson(tokenizerJson);
+    this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...runnable, normalizer: rest } : runnable, tokenizerConfig);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
@@ -98,6 +104,7 @@ export class TextTokenizer {
     let prepared = this.strip ? text.replace(PY_STRIP, '') : text;
     if (this.doLowerCase) prepared = prepared.toLowerCase();
     prepared = applyBertTextFixes(prepared, this.textFixes);
+    if (this.precompiled) prepared = this.precompiled.normalize(prepared);
     let body = this.tokenizer.encode(prepared, { add_special_tokens: false }).ids;
     const room = this.maxLength - this.prefix.ids.length - this.suffix.ids.length;
     if (body.length > room) body = this.truncateLeft ? body.slice(body.length - room) : body.slice(0, room);
@@ -119,7 +126,8 @@ export class TextTokenizer {
 
   /** The words the model looks up in `text`: normalised, then split by the pre-tokenizer (no model, no special tokens). */
   words(text: string): string[] {
-    const prepared = applyBertTextFixes(this.doLowerCase ? text.toLowerCase() : text, this.textFixes);
+    let prepared = applyBertTextFixes(this.doLowerCase ? text.toLowerCase() : text, this.textFixes);
+    if (this.precompiled) prepared = this.precompiled.normalize(prepared);
     const normalized = this.tokenizer.normalizer ? (this.tokenizer.normalizer(prepared) as string) : prepared;
     return this.tokenizer.pre_tokenizer ? (this.tokenizer.pre_tokenizer(normalized) as string[]) : [normalized];
   }

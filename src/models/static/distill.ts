@@ -28,9 +28,9 @@ import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../../util/errors';
 import { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
-import { toVariable } from '../hostTensor';
+import { toVariable } from '../safetensors/hostTensor';
 import { SentenceTransformer } from '../sentenceTransformer';
-import { StaticEmbedding } from '../staticEmbedding';
+import { StaticEmbedding } from './staticEmbedding';
 import { pca } from './pca';
 import { tokenWeights, type ZipfWeighting } from './weighting';
 
