@@ -61,7 +61,12 @@ export function renderReport(report: Report): string {
   return standalonePage(report.title, body.join('\n'), { includePlotly: hasCharts });
 }
 
-/** Writes {@link renderReport} to `path` atomically; returns the path. */
+/**
+ * Writes {@link renderReport} to `path` atomically; returns the path.
+ *
+ * @example
+ * await saveReport('report.html', { title: 'Fine-tuning', sections: [{ heading: 'NDCG@10', chart: metricByDimensionChart(runs) }] });
+ */
 export async function saveReport(path: string, report: Report): Promise<string> {
   await writeFileAtomic(path, renderReport(report));
   return path;

@@ -46,7 +46,13 @@ const PACKAGES: Record<BackendChoice, string> = {
 let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
-/** The backend chosen by {@link initBackend}, if it has run. */
+/**
+ * The backend chosen by {@link initBackend}, if it has run.
+ *
+ * @example
+ * await initBackend();
+ * backendInfo()?.summary; // one line: which backend is active and why
+ */
 export function backendInfo(): BackendInfo | undefined {
   return active;
 }
@@ -61,6 +67,9 @@ export function backendInfo(): BackendInfo | undefined {
  * await initBackend('cpu');                           // or force one
  */
 export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
+  if (choice !== undefined && !ORDER.includes(choice)) {
+    return Promise.reject(new EmbedlabError(`initBackend("${choice}"): not a backend; use one of: ${ORDER.join(', ')}`));
+  }
   const requested = choice ?? parseChoice(process.env.EMBEDLAB_BACKEND);
   if (active && (!requested || requested === active.choice)) return Promise.resolve(active);
   if (pending && !requested) return pending;

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, string> = {
   evaluate: './commands/evaluate',
   finetune: './commands/finetune',
   'mine-negatives': './commands/mineNegatives',
+  push: './commands/push',
   distill: './commands/distill',
   kernel: './commands/kernel',
   backend: './commands/backend',

@@ -13,6 +13,7 @@
  *   `dim_128_cosine_ndcg@10`; without dims there is no dim prefix.
  */
 import type { IRSet } from '../data/types';
+import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import type { Matrix } from '../util/matrix';
@@ -39,19 +40,37 @@ import type { EvaluateOptions, Evaluator } from './types';
 
 /** Options of {@link InformationRetrievalEvaluator} and {@link evaluateEmbeddings}. */
 export interface InformationRetrievalOptions extends IRMetricConfig {
-  /** Matryoshka dims to evaluate (truncate, re-normalise). Default: the full width only, keys without a dim prefix. */
+  /**
+   * Matryoshka dims to evaluate (truncate, re-normalise).
+   * @default the full width only, keys without a dim prefix
+   */
   dims?: number[];
   /** Prefix before the dim / similarity (upstream's `name`). */
   name?: string;
-  /** `cosine` (default) or `dot` (raw dot product of the truncated vectors). */
+  /**
+   * `cosine`, or `dot` (raw dot product of the truncated vectors).
+   * @default 'cosine'
+   */
   similarity?: Similarity;
-  /** Corpus documents encoded and scored together (default 50,000, as upstream). */
+  /**
+   * Corpus documents encoded and scored together (as upstream).
+   * @default 50000
+   */
   corpusChunkSize?: number;
-  /** Queries scored together; with corpusChunkSize it bounds the score buffer (default 1,024). */
+  /**
+   * Queries scored together; with corpusChunkSize it bounds the score buffer.
+   * @default 1024
+   */
   queryChunkSize?: number;
-  /** `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu). */
+  /**
+   * `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu).
+   * @default 'auto'
+   */
   engine?: 'auto' | ScoringEngine;
-  /** Encoding batch size (default 32). */
+  /**
+   * Encoding batch size.
+   * @default 32
+   */
   batchSize?: number;
   /**
    * Prompt prepended to queries / documents when encoding (e.g. "query: ").
@@ -60,11 +79,16 @@ export interface InformationRetrievalOptions extends IRMetricConfig {
    * the model defines one (upstream's `encode_query` / `encode_document`).
    */
   queryPrompt?: string;
+  /** Prompt prepended to documents; see {@link queryPrompt}. */
   corpusPrompt?: string;
-  /** Names of prompts in the model's `config_sentence_transformers.json` (e.g. "query"). */
+  /** Name of a prompt in the model's `config_sentence_transformers.json` for queries (e.g. "query"). */
   queryPromptName?: string;
+  /** Name of a prompt in the model's `config_sentence_transformers.json` for documents (e.g. "document"). */
   corpusPromptName?: string;
-  /** Metric that {@link Evaluator.primaryMetric} names; default `ndcg@max` of the first dim. */
+  /**
+   * Metric that {@link Evaluator.primaryMetric} names.
+   * @default `ndcg@max` of the first dim
+   */
   primaryMetric?: string;
 }
 
@@ -341,7 +365,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
       (texts) => encodeDocuments(texts, { batchSize, prompt, promptName, signal }),
       signal,
     );
-    return retrieve(
+    const result = await retrieve(
       this.plan,
       prepared,
       corpusIds,
@@ -350,5 +374,31 @@ export class InformationRetrievalEvaluator implements Evaluator {
       (done) => options.onProgress?.(prepared.ids.length + done, total),
       signal,
     );
+    if (model.cardData) recordInCard(model.cardData, this.plan, this.options, result.runs);
+    return result;
+  }
+}
+
+/**
+ * Keeps the results in the model's card data, one evaluator per Matryoshka
+ * dim named `dim_<d>` with its `truncate_dim` — as the reference workflow's
+ * evaluators are — so the saved card and its model-index show them.
+ */
+function recordInCard(card: ModelCardData, plan: Plan, options: InformationRetrievalOptions, runs: IRRun[]): void {
+  const { ndcgAtK } = plan.config;
+  const prompts = { query_prompt: options.queryPrompt, query_prompt_name: options.queryPromptName, corpus_prompt: options.corpusPrompt, corpus_prompt_name: options.corpusPromptName };
+  for (const run of runs) {
+    const name = [plan.name, plan.dims ? `dim_${run.dim}` : ''].filter((p) => p).join('_');
+    card.setEvaluation({
+      className: 'sentence_transformers.evaluation.InformationRetrievalEvaluator',
+      description: 'Information Retrieval',
+      name,
+      metrics: Object.fromEntries(Object.entries(run.metrics).map(([key, value]) => [`${plan.similarity}_${key}`, value])),
+      ...(ndcgAtK.length && { primaryMetric: `${plan.similarity}_ndcg@${Math.max(...ndcgAtK)}` }),
+      config: {
+        ...(plan.dims && { truncate_dim: run.dim }),
+        ...Object.fromEntries(Object.entries(prompts).filter(([, v]) => v !== undefined)),
+      },
+    });
   }
 }

@@ -21,15 +21,27 @@ import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './static/staticEmbedding';
 import { Transformer, architectureFor } from './transformer';
 
+/** Options for {@link createRandomBert}. */
 export interface RandomBertOptions {
+  /** Seeds every weight (and the dropout masks). */
   seed: number;
-  /** Default `mean`. */
+  /**
+   * @default `mean`
+   */
   pooling?: PoolingMode;
-  /** Add a Normalize module (default true). */
+  /**
+   * Add a Normalize module.
+   * @default true
+   */
   normalize?: boolean;
-  /** Default: the tokenizer folder's max length, capped by max_position_embeddings. */
+  /**
+   * @default the tokenizer folder's max length, capped by max_position_embeddings
+   */
   maxSeqLength?: number;
-  /** Include the tanh pooler weights (default true, as `BertModel`). */
+  /**
+   * Include the tanh pooler weights (as `BertModel`).
+   * @default true
+   */
   pooler?: boolean;
 }
 
@@ -38,6 +50,10 @@ export interface RandomBertOptions {
  * (weights and embeddings N(0, initializer_range), [PAD] row and biases 0,
  * LayerNorm 1/0), drawn from `Random(seed)`. `config` uses config.json keys;
  * missing ones take BertConfig defaults (vocab_size: the tokenizer's).
+ *
+ * @example
+ * const model = createRandomBert({ hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536 },
+ *   './all-MiniLM-L6-v2', { seed: 42, maxSeqLength: 128 });
  */
 export function createRandomBert(config: Record<string, unknown>, tokenizerDir: string, options: RandomBertOptions): SentenceTransformer {
   return createRandomTransformer({ model_type: 'bert', ...config }, tokenizerDir, options);
@@ -82,14 +98,25 @@ export function createRandomTransformer(config: Record<string, unknown>, tokeniz
   });
 }
 
+/** Options for {@link createStaticModel}. */
 export interface StaticModelOptions {
+  /** Embedding width. */
   dim: number;
+  /** Seeds the N(0, 1) initialisation. */
   seed: number;
-  /** Add a Normalize module (default true). */
+  /**
+   * Add a Normalize module.
+   * @default true
+   */
   normalize?: boolean;
 }
 
-/** A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`. */
+/**
+ * A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`.
+ *
+ * @example
+ * const model = createStaticModel(BUILTIN_TOKENIZER, { dim: 256, seed: 42 });
+ */
 export function createStaticModel(tokenizerDir: string, options: StaticModelOptions): SentenceTransformer {
   return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed }), {
     normalize: options.normalize ?? true,

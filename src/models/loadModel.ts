@@ -16,6 +16,7 @@ import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
 import { EmbedlabError, where } from '../util/errors';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
+import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
@@ -35,7 +36,13 @@ interface ModuleEntry {
   implicit?: boolean;
 }
 
-/** Resolves `idOrPath` (local folder or hub id) and loads the model in it. */
+/**
+ * Resolves `idOrPath` (local folder or hub id) and loads the model in it.
+ *
+ * @example
+ * const model = await loadModel('BAAI/bge-small-en-v1.5');
+ * const embeddings = await model.encode(['what was the revenue in 2023?']);
+ */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
   const { maxSeqLength, ...hubOptions } = options;
   const dir = await resolveModel(idOrPath, hubOptions);
@@ -89,7 +96,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       normalize,
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
-      ...(options.source !== undefined && { source: options.source }),
+      cardData: cardDataForFolder(dir, options.source, readJsonIfExists(join(dir, entries[0]!.path, 'config.json')) ?? undefined),
     });
   } catch (error) {
     input?.dispose();

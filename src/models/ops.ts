@@ -1,7 +1,7 @@
 /**
  * Small differentiable building blocks shared by the encoders. Shapes are
  * chosen for the wasm backend, whose fast matmul path is a plain 2-D `A·B`
- * (transposed operands are 10–50× slower there): Linear weights are held as
+ * (transposed operands are much slower there): Linear weights are held as
  * `[in, out]` so a layer is `x·W + b`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -73,7 +73,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   const lookup = tf.customGrad((...args) => {
     const [t, indices, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([indices]); // kept alive for the backward pass (the forward's tidy would dispose it)
-    // same values either way; wasm's GatherV2 copies element by element (~10× slower than GatherNd's row copies)
+    // same values either way; wasm's GatherV2 copies element by element, GatherNd whole rows
     const value = (tf.getBackend() === 'wasm' ? tf.gatherND(t, tf.expandDims(indices, 1)) : tf.gather(t, indices)) as tf.Tensor2D;
     const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const kept = saved[0] as tf.Tensor1D;

@@ -1,14 +1,24 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
+import type { ModelCardData } from './export/cardData';
 
 /** Options for {@link SentenceEmbedder.encode}. */
 export interface EncodeOptions {
-  /** Texts per forward pass (default 32). */
+  /**
+   * Texts per forward pass.
+   * @default 32
+   */
   batchSize?: number;
-  /** Matryoshka: keep the first N dimensions (then re-normalise when `normalize`). */
+  /**
+   * Matryoshka: keep the first N dimensions (then re-normalise when `normalize`).
+   * @default the full width
+   */
   truncateDim?: number;
-  /** L2-normalise the output rows (default: what the model's modules say). */
+  /**
+   * L2-normalise the output rows.
+   * @default what the model's modules say
+   */
   normalize?: boolean;
   /** Literal prompt prepended to every text, e.g. "query: ". */
   prompt?: string;
@@ -54,5 +64,7 @@ export interface SentenceEmbedder {
   encodeDocument?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
   /** Writes a folder sentence-transformers loads unchanged. */
   save(dir: string): Promise<void>;
+  /** What the model card written by `save` says: lineage, training details, evaluation results. */
+  readonly cardData?: ModelCardData;
   dispose(): void;
 }

@@ -1,3 +1,46 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
+import type { TokenBatch } from './types';
+import { runnableTokenizerJson } from './wordLevel';
+import { EmbedlabError } from '../util/errors';
+
+/** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
+export type TokenizerFiles = Map<string, string>;
+
+export interface TextTokenizerOptions {
+  /**
+   * Longest token sequence, special tokens included.
+   * @default no limit
+   */
+  maxLength?: number;
+  /**
+   * Lowercase texts before tokenising (sentence_bert_config `do_lower_case`).
+   * @default false
+   */
+  doLowerCase?: boolean;
+  /**
+   * Add the post-processor's special tokens (StaticEmbedding uses false).
+   * @default true
+   */
+  addSpecialTokens?: boolean;
+  /**
+   * Strip surrounding whitespace first, as `Transformer.tokenize` does (StaticEmbedding uses false).
+   * @default true
+   */
+  strip?: boolean;
+}
+
+/** One tokenised text before padding. */
+export interface TokenSequence {
+  ids: number[];
+  typeIds: number[];
+}
+
+// Python's str.strip() whitespace set (differs from String#trim, e.g. on U+FEFF and U+001C..U+001F)
+const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_STRIP = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, 'g');
+
 /**
  * Batch tokenisation the way sentence-transformers' `Transformer.tokenize`
  * does it: strip surrounding whitespace (Python `str.strip`), optionally
@@ -12,36 +55,6 @@
  * batch.seqLength;       // 5: [CLS] hello world ! [SEP]
  * batch.inputIds[5];     // 101: the empty text is [CLS] [SEP], then padding
  */
-import { Tokenizer } from '@huggingface/tokenizers';
-import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
-import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
-import type { TokenBatch } from './types';
-import { runnableTokenizerJson } from './wordLevel';
-
-/** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
-export type TokenizerFiles = Map<string, string>;
-
-export interface TextTokenizerOptions {
-  /** Longest token sequence, special tokens included (default: no limit). */
-  maxLength?: number;
-  /** Lowercase texts before tokenising (sentence_bert_config `do_lower_case`). */
-  doLowerCase?: boolean;
-  /** Add the post-processor's special tokens (default true; StaticEmbedding uses false). */
-  addSpecialTokens?: boolean;
-  /** Strip surrounding whitespace first, as `Transformer.tokenize` does (default true; StaticEmbedding uses false). */
-  strip?: boolean;
-}
-
-/** One tokenised text before padding. */
-export interface TokenSequence {
-  ids: number[];
-  typeIds: number[];
-}
-
-// Python's str.strip() whitespace set (differs from String#trim, e.g. on U+FEFF and U+001C..U+001F)
-const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const PY_STRIP = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, 'g');
-
 export class TextTokenizer {
   readonly maxLength: number;
   readonly doLowerCase: boolean;
@@ -84,7 +97,7 @@ export class TextTokenizer {
     this.padId = findPadId(this.tokenizer, tokenizerJson, tokenizerConfig);
     [this.prefix, this.suffix] = this.addSpecialTokens ? this.specialTokenFrame() : [empty(), empty()];
     if (this.prefix.ids.length + this.suffix.ids.length > this.maxLength) {
-      throw new RangeError(`maxLength ${this.maxLength} leaves no room for the ${this.prefix.ids.length + this.suffix.ids.length} special tokens`);
+      throw new EmbedlabError(`maxLength ${this.maxLength} leaves no room for the ${this.prefix.ids.length + this.suffix.ids.length} special tokens`);
     }
   }
 
@@ -155,7 +168,7 @@ export class TextTokenizer {
         ];
       }
     }
-    throw new RangeError('cannot tell which special tokens the tokenizer adds around a text');
+    throw new EmbedlabError('cannot tell which special tokens the tokenizer adds around a text');
   }
 }
 

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-
-/** The repository / package root (this file is `dist/src/workflow/builtin.js`). */
-const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+import { PACKAGE_ROOT } from '../util/packageRoot';
 
 /** The dataset the project generates and ships for offline use. */
 export const BUILTIN_DATASET = join(PACKAGE_ROOT, 'datasets', 'fictional-10k-qa', 'pairs.jsonl');
@@ -21,4 +19,4 @@ export const BUILTIN_MODEL_DESCRIPTION =
   'built-in StaticEmbedding models/glove-100d: GloVe word vectors (Wikipedia 2014 + Gigaword 5, Stanford NLP, PDDL), 100-d, PCA-ordered, SIF-weighted';
 
 /** Matryoshka dims of the built-in model: its full 100, then powers of two. */
-export const BUILTIN_MODEL_DIMS: readonly number[] = [100, 64, 32, 16];
+export const BUILTIN_MODEL_DIMS: number[] = [100, 64, 32, 16];

@@ -12,55 +12,110 @@ import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
 import { SentenceTransformer, StaticEmbedding } from '../models';
 import type { SentenceEmbedder } from '../models/types';
-import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
+import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
+import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
 import { BUILTIN_DATASET, BUILTIN_MODEL_DIMS } from './builtin';
 import { openModel } from './modelSpec';
+import {
+  checkPromptOptions, checkShareOptions, describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts,
+  type PromptOptions, type ResolvedPrompts, type ShareOptions,
+} from './sharing';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
-export interface ComparisonOptions {
+export interface ComparisonOptions extends PromptOptions, ShareOptions {
   /**
    * Hub id or local folder, or `random:DIM[:TOKENIZER_DIR]` for a random-init
-   * StaticEmbedding. Default: the built-in pretrained GloVe StaticEmbedding
-   * (`models/glove-100d`).
+   * StaticEmbedding.
+   * @default the built-in pretrained GloVe StaticEmbedding (`models/glove-100d`)
    */
   model?: string;
-  /** Data file, folder or hub dataset id with (question, context)-style pairs. Default: the built-in dataset. */
+  /**
+   * Data file, folder or hub dataset id with (question, context)-style pairs.
+   * @default the built-in dataset
+   */
   dataset?: string;
   /** Column names when the dataset's are not detected, e.g. `{ anchor: 'title', positive: 'body' }`. */
   columns?: ColumnMapping;
-  /** Matryoshka dimensions, largest first. Default: {@link defaultDims} of the model's width (100/64/32/16 for the built-in model). */
+  /**
+   * Matryoshka dimensions, largest first.
+   * @default {@link defaultDims} of the model's width (100/64/32/16 for the built-in model)
+   */
   dims?: number[];
+  /**
+   * Passes over the training split.
+   * @default 4
+   */
   epochs?: number;
+  /**
+   * Pairs per batch (the contrastive batch).
+   * @default 32 (the reference); 64 for static models (the built-in one, random:DIM, model2vec)
+   */
   batchSize?: number;
+  /**
+   * Peak learning rate.
+   * @default 2e-5 (the reference); 0.05 for static models, whose rows move only when their token occurs
+   */
   lr?: number;
+  /**
+   * Learning-rate schedule.
+   * @default 'cosine'
+   */
   scheduler?: SchedulerName;
+  /**
+   * Warm-up as a fraction of all optimizer steps.
+   * @default 0.1
+   */
   warmupRatio?: number;
-  /** Batches summed per optimizer step (the reference uses 16: global batch 512). */
+  /**
+   * Batches summed per optimizer step (the reference's 16 makes a global batch of 512).
+   * @default 16 (the reference); 1 for static models
+   */
   gradAccumSteps?: number;
   /**
    * Texts per forward pass through GradCache (same loss and gradients as the
-   * full batch, memory of a mini-batch). Default: 8 for a transformer on the
-   * wasm backend, whose 4 GiB heap cannot hold a full batch's backward pass;
-   * otherwise none (0 turns it off).
+   * full batch, memory of a mini-batch); 0 turns it off. A transformer on the
+   * wasm backend needs it: the 4 GiB heap cannot hold a full batch's backward pass.
+   * @default 8 for a transformer on the wasm backend, else 0
    */
   miniBatchSize?: number;
-  /** Share of rows held out as the test set (default 0.1). */
+  /**
+   * Share of rows held out as the test set.
+   * @default 0.1
+   */
   testSize?: number;
+  /**
+   * Seeds the split, the built-in model's initialisation and training.
+   * @default 42
+   */
   seed?: number;
-  /** Metric that picks the best epoch (default `dim_<middle dim>_cosine_ndcg@10`, e.g. dim_128 for the reference). */
+  /**
+   * Metric that picks the best epoch (e.g. dim_128 for the reference).
+   * @default `dim_<middle dim>_cosine_ndcg@10`
+   */
   metricForBestModel?: string;
-  /** Folder for checkpoints and the fine-tuned model. */
-  outDir: string;
-  /** Continue from the newest checkpoint in `outDir/checkpoints`. */
+  /** Folder for checkpoints (`checkpoints/`) and the fine-tuned model (`model/`). Required. */
+  outputDir?: string;
+  /** @deprecated Use `outputDir` (the name {@link FinetuneOptions} uses). */
+  outDir?: string;
+  /** Continue from the newest checkpoint in `outputDir/checkpoints`. */
   resume?: boolean;
+  /** Stops cleanly after the current step or encoding batch; the last checkpoint is kept. */
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
   onStage?: (message: string) => void;
+  /** Called after every optimizer step (as {@link FinetuneOptions.onProgress}). */
   onTrainProgress?: (info: ProgressInfo) => void;
-  /** A line per evaluation during training. */
-  onEvaluate?: (message: string) => void;
+  /**
+   * Called after each evaluation during training with the record (as
+   * {@link FinetuneOptions.onEvaluate}) and a one-line summary of it.
+   * @default the line goes to `onStage`
+   */
+  onEvaluate?: (record: EvalRecord, line: string) => void;
+  /** Encoding progress of an evaluation, `label` naming it (`baseline`, `fine-tuned`). */
   onEncodeProgress?: (label: string, done: number, total: number) => void;
+  /** Upload progress when pushing to the Hub. */
+  onPushProgress?: (progress: PushProgress) => void;
 }
 
 /** Everything the report shows. */
@@ -74,6 +129,10 @@ export interface ComparisonResult {
   training: Pick<FinetuneResult, 'history' | 'bestMetric' | 'bestStep' | 'globalStep' | 'totalSteps' | 'stopped' | 'lastCheckpoint'>;
   /** Folder holding the fine-tuned model. */
   modelDir: string;
+  /** Prompts used in training and evaluation, and saved with the model. */
+  prompts: ResolvedPrompts;
+  /** Where the model was pushed, with `pushToHub`. */
+  pushed?: PushResult;
   timings: { loadSeconds: number; baselineSeconds: number; trainSeconds: number; finalEvalSeconds: number; totalSeconds: number };
 }
 
@@ -134,11 +193,15 @@ function validateDims(dims: number[], width: number): number[] {
  * evaluate, on one (question, context) dataset.
  *
  * @example
- * const result = await runMatryoshkaComparison({ outDir: 'runs/demo' });
+ * const result = await runMatryoshkaComparison({ outputDir: 'runs/demo' });
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   const stage = options.onStage ?? (() => {});
+  const outputDir = options.outputDir ?? options.outDir;
+  if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
+  checkPromptOptions(options);
+  checkShareOptions(options);
   const started = performance.now();
   const backend = await initBackend();
   stage(backend.summary);
@@ -162,7 +225,9 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   try {
     const dims = validateDims(options.dims ?? (builtinModel ? [...BUILTIN_MODEL_DIMS] : defaultDims(model.dimension)), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
-    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
+    const prompts = resolvePrompts(model, options);
+    describeRunInCard(model, datasetSource, files, options);
+    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel, ...evaluatorPrompts(prompts) });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
     const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
     const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
@@ -200,17 +265,22 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       evaluator,
       metricForBestModel,
-      outputDir: join(options.outDir, 'checkpoints'),
+      prompts: trainingPrompts(prompts),
+      outputDir: join(outputDir, 'checkpoints'),
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
       signal: options.signal,
       onProgress: options.onTrainProgress,
-      onEvaluate: (record) => (options.onEvaluate ?? stage)(`evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`),
+      onEvaluate: (record) => {
+        const line = `evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`;
+        if (options.onEvaluate) options.onEvaluate(record, line);
+        else stage(line);
+      },
     });
     const trainSeconds = seconds(t);
 
-    const modelDir = join(options.outDir, 'model');
+    const modelDir = join(outputDir, 'model');
     t = performance.now();
     let finetuned: Record<string, number>;
     if (run.stopped) {
@@ -221,6 +291,17 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       await model.save(modelDir);
     }
     const finalEvalSeconds = seconds(t);
+    let pushed: PushResult | undefined;
+    if (options.pushToHub && !run.stopped) {
+      stage(`pushing the model to ${options.pushToHub}`);
+      pushed = await pushToHub(modelDir, options.pushToHub, {
+        ...(options.private && { private: true }),
+        ...(options.onPushProgress && { onProgress: options.onPushProgress }),
+        ...(options.signal && { signal: options.signal }),
+      }).catch((error: Error) => {
+        throw new EmbedlabError(`${error.message}. The model is saved in ${modelDir}; push it with: embedlab push ${modelDir} ${options.pushToHub}`);
+      });
+    }
 
     return {
       model: {
@@ -254,6 +335,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
         lastCheckpoint: run.lastCheckpoint,
       },
       modelDir,
+      prompts,
+      ...(pushed && { pushed }),
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {

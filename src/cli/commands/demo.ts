@@ -10,6 +10,7 @@ import { runMatryoshkaComparison, type ComparisonOptions } from '../../workflow/
 import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
 import { dimsOption, intOption, numberOption, columnsOption } from '../options';
+import { SHARE_FLAGS, SHARE_HELP, parseShareFlags } from '../shareFlags';
 import { resumeCommand } from '../resumeCommand';
 
 const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256,128,64]
@@ -17,6 +18,8 @@ const HELP = `usage: embedlab demo [--model M] [--dataset D] [--dims 768,512,256
                     [--columns anchor=COL,positive=COL]
                     [--scheduler cosine|linear|constant] [--warmup-ratio X]
                     [--seed N] [--out DIR] [--overwrite] [--resume]
+                    [--query-prompt TEXT] [--document-prompt TEXT] [--license ID] [--language LIST]
+                    [--push-to-hub REPO [--private]]
 
 Baseline → fine-tune with MatryoshkaLoss(MultipleNegativesRankingLoss) →
 compare NDCG@10 at each embedding dimension. Writes report.html, report.json
@@ -40,7 +43,9 @@ fit wasm's 4 GiB heap); --mini-batch-size changes it, 0 turns it off.
 --model and --dataset take hub ids or local paths. Data columns are detected
 (question/context, anchor/positive, NeMo, FlagEmbedding …); name them with
 --columns anchor=title,positive=body when they are not. Ctrl-C stops after the
-current step, keeps the last checkpoint, and prints the command to resume.`;
+current step, keeps the last checkpoint, and prints the command to resume.
+
+${SHARE_HELP}`;
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
@@ -80,14 +85,24 @@ export const command: Command = {
         out: { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         resume: { type: 'boolean', default: false },
+        ...SHARE_FLAGS,
       },
     });
+    const sharing = parseShareFlags(values);
     const outDir = resolve(values.out ?? join('runs', timestamp()));
     checkOutDir(outDir, values.overwrite!, values.resume!);
 
     let trainBar: ProgressBar | undefined;
     const encodeBars = new Map<string, ProgressBar>();
+    let pushBar: ProgressBar | undefined;
     const options: Omit<ComparisonOptions, 'signal'> = {
+      ...sharing,
+      onPushProgress: (p) => {
+        if (p.phase !== 'uploading' && p.phase !== 'done') return;
+        pushBar ??= terminalProgress(`pushing to ${sharing.pushToHub}`, { unit: 'bytes' });
+        pushBar(p.uploaded, p.total);
+        if (p.phase === 'done') pushBar.finish();
+      },
       model: values.model,
       dataset: values.dataset,
       dims: dimsOption(values.dims, '--dims'),
@@ -100,14 +115,14 @@ export const command: Command = {
       scheduler: values.scheduler === undefined ? undefined : parseScheduler(values.scheduler),
       warmupRatio: numberOption(values['warmup-ratio'], '--warmup-ratio', { min: 0 }),
       seed: intOption(values.seed, '--seed'),
-      outDir,
+      outputDir: outDir,
       resume: values.resume,
       onStage: (message) => {
         trainBar?.finish();
         trainBar = undefined;
         process.stderr.write(`${message}\n`);
       },
-      onEvaluate: (message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
+      onEvaluate: (_record, message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
       onEncodeProgress: (label, done, total) => {
         let bar = encodeBars.get(label);
         if (!bar) encodeBars.set(label, (bar = terminalProgress(`encoding (${label})`, { unit: 'texts' })));
@@ -137,11 +152,13 @@ export const command: Command = {
         training: { ...training, history: training.history },
         timings,
         modelDir: result.modelDir,
+        prompts: result.prompts,
+        ...(result.pushed && { pushed: { repo: result.pushed.repoId, url: result.pushed.url, commit: result.pushed.commit } }),
       };
       await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(json, null, 2) + '\n');
       await saveReport(join(outDir, 'report.html'), comparisonReport(result));
       console.log(comparisonSummary(result));
-      console.log(`\nreport: ${join(outDir, 'report.html')}\nmetrics: ${join(outDir, 'report.json')}\nmodel: ${result.modelDir}`);
+      console.log(`\nreport: ${join(outDir, 'report.html')}\nmetrics: ${join(outDir, 'report.json')}\nmodel: ${result.modelDir}${result.pushed ? `\npushed: ${result.pushed.url}` : ''}`);
       return 0;
     });
   },

@@ -15,6 +15,9 @@ import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
 import { columnsOption, dimsOption, intOption, numberOption } from '../options';
 import { resumeCommand } from '../resumeCommand';
+import { SHARE_FLAGS, SHARE_HELP, parseShareFlags } from '../shareFlags';
+import { pushWithProgress } from './push';
+import { describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts } from '../../workflow/sharing';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
 
@@ -22,6 +25,7 @@ const HELP = `usage: embedlab finetune --model M --train DATA [--eval DATA | --t
                          [--loss mnrl|cached-mnrl|cosent|distill] [--matryoshka-dims 768,512,256,128,64]
                          [--epochs N] [--batch-size N] [--mini-batch-size N] [--lr X] [--scheduler S]
                          [--warmup-ratio X] [--grad-accum N] [--seed N] [--output DIR] [--resume]
+                         [--query-prompt TEXT] [--document-prompt TEXT] [--push-to-hub REPO] …
 
 Fine-tunes a sentence-embedding model with the sentence-transformers recipe
 (MultipleNegativesRankingLoss, optionally inside MatryoshkaLoss; AdamW; warm-up
@@ -63,6 +67,9 @@ and decay; no-duplicates batches) and keeps the best model by a retrieval metric
   --resume               continue from the newest checkpoint in --output
   --backend B            gpu | node | wasm | cpu (default: best available)
 
+${SHARE_HELP}
+                         (needs --output: the saved folder is what is pushed)
+
 Ctrl-C stops after the current step, writes a checkpoint (with --output) and
 prints the command that resumes. A second Ctrl-C quits at once.`;
 
@@ -91,9 +98,10 @@ export function lossFromFlags(name: string, options: { dims?: number[]; miniBatc
   return options.dims ? matryoshka(inner, { dims: options.dims }) : inner;
 }
 
-async function readRows(source: string, columns?: ColumnMapping): Promise<TrainingRow[]> {
-  const { records } = await loadRecords(source);
-  const { rows, format } = toTrainingRows(records, { source, columns, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
+async function readRows(source: string, columns?: ColumnMapping, files: string[] = []): Promise<TrainingRow[]> {
+  const loaded = await loadRecords(source);
+  files.push(...loaded.files);
+  const { rows, format } = toTrainingRows(loaded.records, { source, columns, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
   console.error(`embedlab finetune: ${source}: ${rows.length} rows (${format} format)`);
   return rows;
 }
@@ -134,8 +142,11 @@ export const command: Command = {
         output: { type: 'string' },
         resume: { type: 'boolean', default: false },
         backend: { type: 'string' },
+        ...SHARE_FLAGS,
       },
     });
+    const sharing = parseShareFlags(values);
+    if (sharing.pushToHub && !values.output) throw new EmbedlabError('--push-to-hub pushes the model saved in --output DIR; pass --output');
     if (!values.model) throw new EmbedlabError('--model is required (a model folder or Hugging Face id)');
     if (!values.train) throw new EmbedlabError('--train is required (a data file, folder or dataset id)');
     if (values.resume && !values.output) throw new EmbedlabError('--resume continues the run in --output DIR; pass --output');
@@ -171,7 +182,8 @@ export const command: Command = {
     const backend = await initBackend(values.backend as BackendChoice | undefined);
     console.error(backend.summary);
 
-    let train = await readRows(values.train, columns);
+    const trainFiles: string[] = [];
+    let train = await readRows(values.train, columns, trainFiles);
     let evalRows: TrainingRow[] | undefined;
     if (values.eval) {
       const held = await readRows(values.eval, columns);
@@ -187,11 +199,14 @@ export const command: Command = {
 
     const model = await loadModel(values.model, maxSeqLength !== undefined ? { maxSeqLength } : {});
     try {
+      const prompts = resolvePrompts(model, sharing);
+      describeRunInCard(model, values.train, trainFiles, sharing);
       return await stoppableByCtrlC('finetune', async (signal) => {
         const evaluator = evalRows
           ? new InformationRetrievalEvaluator(buildIRSet(train, evalRows), {
               ...(dims && { dims }),
               ...(values.metric && { primaryMetric: values.metric }),
+              ...evaluatorPrompts(prompts),
             })
           : undefined;
         const options: FinetuneOptions = {
@@ -199,6 +214,7 @@ export const command: Command = {
           ...trainingFlags,
           metricForBestModel: evaluator ? (values.metric ?? evaluator.primaryMetric) : undefined,
           seed,
+          prompts: trainingPrompts(prompts),
           evaluator,
           evaluateBeforeTraining: evaluator !== undefined && !values.resume,
           outputDir: values.output,
@@ -227,6 +243,11 @@ export const command: Command = {
         const best = result.bestMetric !== undefined ? `; best ${result.metricForBestModel} = ${result.bestMetric.toFixed(4)} at step ${result.bestStep}` : '';
         console.log(`trained ${result.globalStep} steps in ${took}${best}${values.output ? `; model saved to ${values.output}` : ''}`);
         if (!values.output) console.error('embedlab finetune: no --output given, so the trained model was not saved');
+        if (sharing.pushToHub && values.output) {
+          await pushWithProgress(values.output, sharing.pushToHub, { private: sharing.private === true, signal }).catch((error: Error) => {
+            throw new EmbedlabError(`${error.message}. The model is saved in ${values.output}; push it with: embedlab push ${values.output} ${sharing.pushToHub}`);
+          });
+        }
       });
     } finally {
       model.dispose();

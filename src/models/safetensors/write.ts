@@ -10,6 +10,7 @@
  */
 import { writeFileAtomic } from '../../util/fs';
 import { toHalfBits, type HostTensor } from './dtypes';
+import { EmbedlabError } from '../../util/errors';
 
 /** How {@link encodeSafetensors} stores the values. */
 export interface SafetensorsWriteOptions {
@@ -32,7 +33,7 @@ export function encodeSafetensors(
     const { shape, data } = tensors.get(name)!;
     const elements = shape.reduce((a, b) => a * b, 1);
     if (elements !== data.length) {
-      throw new RangeError(`tensor "${name}": shape ${JSON.stringify(shape)} has ${elements} elements but data has ${data.length}`);
+      throw new EmbedlabError(`tensor "${name}": shape ${JSON.stringify(shape)} has ${elements} elements but data has ${data.length}`);
     }
     const byteLength = data.length * (dtype === 'F16' ? 2 : 4);
     header[name] = { dtype, shape, data_offsets: [offset, offset + byteLength] };
