@@ -43,9 +43,9 @@ export { readNpy, writeNpy } from './util/npy';
 // Tokenizer and models
 export { loadTokenizer, TextTokenizer, wordLevelTokenizerJson, type TextTokenizerOptions, type TokenBatch, type WordLevelOptions } from './tokenizer';
 export {
-  loadModel, SentenceTransformer, Transformer, StaticEmbedding, createRandomBert, createRandomTransformer, createStaticModel,
+  loadModel, SentenceTransformer, Transformer, StaticEmbedding, createRandomBert, createRandomTransformer, createRandomModernBert, createStaticModel,
   distillStatic,
-  type LoadModelOptions, type SentenceTransformerSettings, type StaticEmbeddingOptions, type RandomBertOptions,
+  type LoadModelOptions, type SentenceTransformerSettings, type StaticEmbeddingOptions, type RandomBertOptions, type RandomModernBertOptions,
   type StaticModelOptions, type EncodeOptions, type SentenceEmbedder, type PoolingConfig, type PoolingMode,
   type DistillOptions, type ZipfWeighting,
 } from './models';

@@ -16,6 +16,10 @@ export { parseDistilBertConfig, type DistilBertConfig } from './distilbert/confi
 export { MpnetEncoder } from './mpnet/mpnetEncoder';
 export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
 export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
+export {
+  ModernBertEncoder, createRandomModernBert, modernBertArchitecture, parseModernBertConfig,
+  type ModernBertConfig, type ModernBertOutput, type RandomModernBertOptions,
+} from './modernbert';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
 export { l2Normalize } from './pooling/normalize';
 export { ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample } from './export/cardData';

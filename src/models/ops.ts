@@ -128,3 +128,31 @@ export function selfAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
     return tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
   });
 }
+
+/** `x·W` for `x` `[n, in]`, `W` `[in, out]`: a Linear layer without bias (`nn.Linear(bias=False)`). */
+export function linearNoBias(x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(x, weight);
+}
+
+/** LayerNorm over the last axis without the shift β (`nn.LayerNorm(bias=False)`): `(x − mean) / sqrt(var + eps) · γ`. */
+export function layerNormNoBias<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, eps: number): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma) as T;
+  });
+}
+
+/**
+ * Rotary position embedding in the GPT-NeoX layout (transformers'
+ * `apply_rotary_pos_emb` with `rotate_half`): `x·cos + rotate_half(x)·sin`,
+ * where `rotate_half([x₁, x₂]) = [−x₂, x₁]` over the two halves of the last
+ * axis. `cos` and `sin` broadcast against `x` (last axis the head size).
+ */
+export function rotary<T extends tf.Tensor>(x: T, cos: tf.Tensor, sin: tf.Tensor): T {
+  return tf.tidy(() => {
+    const half = x.shape[x.rank - 1]! / 2;
+    const [x1, x2] = tf.split(x, [half, half], -1);
+    const rotated = tf.concat([tf.neg(x2!), x1!], -1);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as T;
+  });
+}

@@ -1,5 +1,6 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { fixByteLevelWhitespace } from './byteLevelFixes';
 import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
 import type { TokenBatch } from './types';
 import { runnableTokenizerJson } from './wordLevel';
@@ -85,6 +86,7 @@ export class TextTokenizer {
     if (charsmap !== undefined) this.precompiled = new PrecompiledNormalizer(charsmap);
     const runnable = runnableTokenizerJson(tokenizerJson);
     this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...runnable, normalizer: rest } : runnable, tokenizerConfig);
+    fixByteLevelWhitespace(this.tokenizer);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;

@@ -26,7 +26,7 @@ export interface AdamWOptions {
   /**
    * Which weights get no weight decay, as the HF Trainer's
    * `get_decay_parameter_names` decides.
-   * @default {@link defaultNoDecay}: biases and normalisation weights (names containing `bias`, `LayerNorm`, `layer_norm`, `norm.`)
+   * @default {@link defaultNoDecay}: biases and normalisation weights (names containing `bias`, `LayerNorm`, `layer_norm`, or of a `norm` / `*_norm` module)
    */
   noDecay?: (name: string) => boolean;
 }
@@ -42,7 +42,7 @@ export interface AdamWState {
 
 /** HF Trainer rule: no decay for biases and LayerNorm / RMSNorm weights. */
 export function defaultNoDecay(name: string): boolean {
-  return /bias/i.test(name) || /layer_?norm|rms_?norm|(^|\.)norm\./i.test(name);
+  return /bias/i.test(name) || /layer_?norm|rms_?norm|(^|\.)norm(\.|$)|_norm(\.|$)/i.test(name);
 }
 
 /**
