@@ -35,6 +35,7 @@ export {
   loadModelFolder, BertTransformer, BertEncoder, XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ModernBertEncoder, ARCHITECTURES, architectureFor,
   parseBertConfig, parseModernBertConfig, pool, parsePoolingConfig, poolingConfigJson, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+  distillVectors, pca, tokenWeights, type DistilledTable, type PcaResult, type TokenWeightOptions, type SafetensorsWriteOptions,
   ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample,
   type BertConfig, type BertOutput, type DistilBertConfig, type MpnetConfig, type ModernBertConfig, type ModernBertOutput, type Architecture, type EncoderConfig, type TransformerEncoder,
   type InputModule, type HostTensor, type TensorEntry,

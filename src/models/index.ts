@@ -26,3 +26,6 @@ export { ModelCardData, type CardDataset, type CardEvaluation, type WidgetExampl
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';
+export { distillStatic, distillVectors, type DistillOptions, type DistilledTable } from './static/distill';
+export { pca, type PcaResult } from './static/pca';
+export { tokenWeights, type TokenWeightOptions, type ZipfWeighting } from './static/weighting';

@@ -25,9 +25,11 @@ Baseline → fine-tune with MatryoshkaLoss(MultipleNegativesRankingLoss) →
 compare NDCG@10 at each embedding dimension. Writes report.html, report.json
 and the fine-tuned model (model/) under --out (default runs/<timestamp>).
 
-With nothing given it runs offline on the built-in default: a StaticEmbedding
-model built from the bundled tokenizer, trained on the bundled
-fictional-10k-qa dataset (a few minutes on 2 CPU cores).
+With nothing given it runs offline on the built-in default: the bundled
+pretrained model (models/glove-100d, a StaticEmbedding of GloVe word vectors)
+fine-tuned on the bundled fictional-10k-qa dataset (about a minute on 2 CPU
+cores). --model random:256 starts from a random-init StaticEmbedding over the
+bundled WordPiece tokenizer instead (random:DIM:TOKENIZER_DIR over another).
 
 The reference workflow ("Fine-tune Embedding models for RAG"):
   embedlab demo --model BAAI/bge-base-en-v1.5 \\
