@@ -112,9 +112,15 @@ export class Chart {
    * notebook also carries plotly.js); outside a notebook prints its text.
    */
   show(): void {
+    displayBundle(this.notebookBundle());
+  }
+
+  /** The output for the running notebook: {@link mimeBundle}, carrying plotly.js when the page needs it. */
+  notebookBundle(): MimeBundle {
     const includePlotly = inTslab() && notebookNeedsPlotly();
-    displayBundle(this.mimeBundle({ includePlotly }));
+    const bundle = this.mimeBundle({ includePlotly });
     if (includePlotly) markPlotlyEmbedded();
+    return bundle;
   }
 
   /** Short form for `console.log(chart)` and a cell's last value. */

@@ -30,6 +30,7 @@ export interface ProgressSnapshot {
   /** 0..1 */
   fraction: number;
   unit: string;
+  /** Training: the mean loss of the last {@link LOSS_WINDOW} steps. */
   loss?: number;
   lr?: number;
   epoch?: number;
@@ -41,10 +42,15 @@ export interface ProgressSnapshot {
   note?: string;
 }
 
+/** Steps in the running mean of the loss on a progress bar. */
+export const LOSS_WINDOW = 20;
+
 /** Turns callback arguments into snapshots; computes rate and ETA when the reporter gives none. */
 export class ProgressTracker {
   private readonly started: number;
   private last: ProgressSnapshot;
+  /** The latest training losses, for the running mean the bar shows. */
+  private readonly losses: number[] = [];
 
   constructor(
     readonly label: string,
@@ -85,7 +91,7 @@ export class ProgressTracker {
     } else {
       this.last = this.snapshot(first.step, first.totalSteps, {
         unit: 'steps',
-        loss: first.loss,
+        loss: this.runningLoss(first.loss),
         lr: first.lr,
         epoch: first.epoch,
         // The trainer knows examples per second; steps per second would mislead.
@@ -95,6 +101,17 @@ export class ProgressTracker {
       });
     }
     return this.last;
+  }
+
+  /**
+   * The mean loss of the last {@link LOSS_WINDOW} steps: one step's loss is
+   * noisy, and a short last batch (fewer in-batch negatives) reads far lower.
+   */
+  private runningLoss(loss: number | undefined): number | undefined {
+    if (loss === undefined || !Number.isFinite(loss)) return loss;
+    this.losses.push(loss);
+    if (this.losses.length > LOSS_WINDOW) this.losses.shift();
+    return this.losses.reduce((a, b) => a + b, 0) / this.losses.length;
   }
 
   /** The latest snapshot with a final status. */

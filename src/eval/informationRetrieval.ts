@@ -15,6 +15,7 @@
 import type { IRSet } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
+import { breathe, longCall } from '../util/longCall';
 import type { Matrix } from '../util/matrix';
 import { encodedChunks, matrixChunks, type CorpusChunks } from './corpusChunks';
 import {
@@ -213,6 +214,7 @@ async function retrieve(
     });
     done += embeddings.rows;
     onChunk(done);
+    await breathe();
   }
 
   const metrics: Record<string, number> = {};
@@ -315,10 +317,11 @@ export class InformationRetrievalEvaluator implements Evaluator {
   }
 
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */
-  async evaluateDetailed(
-    model: SentenceEmbedder,
-    options: EvaluateOptions = {},
-  ): Promise<IRResult> {
+  async evaluateDetailed(model: SentenceEmbedder, options: EvaluateOptions = {}): Promise<IRResult> {
+    return longCall('Evaluating', options, (hooks) => this.run(model, { ...options, ...hooks }), { unit: 'texts' });
+  }
+
+  private async run(model: SentenceEmbedder, options: EvaluateOptions): Promise<IRResult> {
     const prepared = prepareQueries(this.irSet);
     const corpusIds = [...this.irSet.corpus.keys()];
     const corpusTexts = [...this.irSet.corpus.values()];
