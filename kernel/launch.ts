@@ -19,6 +19,7 @@ import { richBundle } from '../widgets/display';
 import { startBackendFor } from './backendStart';
 import { cellRunNamed, executorConsole } from './cellRun';
 import { nameCellScripts, recordSourceMaps, writtenCellPosition, type CompilerApi } from './compiledCells';
+import { readableInspect } from './inspectText';
 import { patchKernelInfo } from './kernelInfo';
 import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
 import { PACKAGE_ROOT, packageManifest } from './packageRoot';
@@ -99,6 +100,7 @@ function main(): void {
       }),
     interrupt,
   });
+  readableInspect(jupyter);
   patchKernelInfo(jupyter, { typescriptVersion: ts.version, embedlabVersion: pkg.version, tslabVersion: version });
 
   const tslabMain = fromTslab('./main.js') as {

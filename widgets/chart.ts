@@ -63,7 +63,7 @@ export class Chart {
     this.text = options.text ?? options.title;
     this.figure = {
       data: figure.data,
-      layout: { title: { text: options.title }, ...figure.layout },
+      layout: { ...figure.layout, title: { text: options.title, ...(figure.layout.title as Record<string, unknown> | undefined) } },
       config: { ...DEFAULT_CONFIG, ...figure.config },
     };
   }

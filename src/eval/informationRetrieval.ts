@@ -16,6 +16,7 @@ import type { IRSet } from '../data/types';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { breathe, longCall } from '../util/longCall';
+import { checkedMetrics } from './checkedMetrics';
 import type { Matrix } from '../util/matrix';
 import { encodedChunks, matrixChunks, type CorpusChunks } from './corpusChunks';
 import {
@@ -313,7 +314,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
     model: SentenceEmbedder,
     options: EvaluateOptions = {},
   ): Promise<Record<string, number>> {
-    return (await this.evaluateDetailed(model, options)).metrics;
+    return checkedMetrics((await this.evaluateDetailed(model, options)).metrics);
   }
 
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */

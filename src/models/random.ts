@@ -73,15 +73,22 @@ export function createRandomBert(config: Record<string, unknown>, tokenizerDir: 
 }
 
 export interface StaticModelOptions {
+  /** Embedding width. */
   dim: number;
-  seed: number;
+  /** Seeds the N(0, 1) initialisation. @default 42 */
+  seed?: number;
   /** Add a Normalize module (default true). */
   normalize?: boolean;
 }
 
-/** A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`. */
+/**
+ * A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`.
+ *
+ * @example
+ * const model = createStaticModel('datasets/fictional-10k-qa/tokenizer', { dim: 256 });
+ */
 export function createStaticModel(tokenizerDir: string, options: StaticModelOptions): SentenceTransformer {
-  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed }), {
+  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed ?? 42 }), {
     normalize: options.normalize ?? true,
   });
 }
