@@ -112,7 +112,7 @@ export function speakJupyterProtocol(tslabJupyter: Record<string, unknown>, hook
     const prepared = hooks.prepare(code);
     const run = new CellRun(count, code, prepared.inserts);
     startCellRun(run);
-    recordCellExecution(message.metadata as { cellId?: unknown }, code, count);
+    recordCellExecution(message.metadata as { cellId?: unknown }, code, count, message.header.session);
 
     const writeStream: WriteStream = (name, text) => publish(self, message, 'stream', { name, text });
     const writeDisplayData: WriteDisplayData = (data, update) =>
