@@ -103,7 +103,7 @@ export class Chart {
       `  setTimeout(function () {\n` +
       `    if (window.Plotly || el.getAttribute('data-drawn')) return;\n` +
       `    var note = el.querySelector('.embedlab-chart-placeholder');\n` +
-      `    if (note) note.textContent = ${JSON.stringify(`${this.title}: plotly.js is not loaded in this page (it comes with the notebook's first chart). Re-run this cell — the kernel embeds plotly.js again — or run embedPlotly().`)};\n` +
+      `    if (note) note.textContent = ${jsonForScript(`${this.title}: plotly.js is not loaded in this page (it comes with the notebook's first chart). Re-run this cell — the kernel embeds plotly.js again — or run embedPlotly().`)};\n` +
       `  }, 3000);\n` +
       `})();</script>`
     );

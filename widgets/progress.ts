@@ -21,6 +21,8 @@ export interface ProgressBar extends ProgressCallback {
   readonly snapshot: ProgressSnapshot;
   /** Shows the final state (100%, elapsed time). */
   finish(note?: string): void;
+  /** Shows that the work stopped early (interrupted): where it got to, not 100%. */
+  stop(note?: string): void;
   /** Shows that the work stopped with an error. */
   fail(error?: unknown): void;
   /** Removes the bar (nothing was done). */
@@ -63,7 +65,7 @@ function makeBar(
       draw(snapshot, false);
     }
   }) as ProgressBar;
-  const close = (status: 'finished' | 'failed', note: string | undefined) => {
+  const close = (status: 'finished' | 'stopped' | 'failed', note: string | undefined) => {
     if (closed) return;
     closed = true;
     draw(tracker.end(status, note), true);
@@ -72,6 +74,7 @@ function makeBar(
     label: { value: label },
     snapshot: { get: () => tracker.current },
     finish: { value: (note?: string) => close('finished', note) },
+    stop: { value: (note?: string) => close('stopped', note) },
     fail: {
       value: (error?: unknown) =>
         close('failed', error instanceof Error ? error.message : error === undefined ? undefined : String(error)),
@@ -89,7 +92,7 @@ function makeBar(
 
 function barHtml(s: ProgressSnapshot): string {
   const percent = Math.floor(s.fraction * 100);
-  const color = s.status === 'failed' ? '#d1242f' : s.status === 'finished' ? '#1a7f37' : '#2f6fbf';
+  const color = { failed: '#d1242f', stopped: '#bc4c00', finished: '#1a7f37', running: '#2f6fbf' }[s.status];
   return (
     `<div class="embedlab-progress" data-status="${s.status}" data-done="${s.done}" data-total="${s.total}" ` +
     `style="font:13px/1.4 system-ui,sans-serif;margin:4px 0">` +

@@ -38,7 +38,7 @@ export interface ProgressSnapshot {
   rateUnit: string;
   etaSeconds?: number;
   elapsedSeconds: number;
-  status: 'running' | 'finished' | 'failed';
+  status: 'running' | 'finished' | 'stopped' | 'failed';
   note?: string;
 }
 
@@ -115,7 +115,7 @@ export class ProgressTracker {
   }
 
   /** The latest snapshot with a final status. */
-  end(status: 'finished' | 'failed', note?: string): ProgressSnapshot {
+  end(status: 'finished' | 'stopped' | 'failed', note?: string): ProgressSnapshot {
     const elapsedSeconds = (this.now() - this.started) / 1000;
     this.last = { ...this.last, status, note, elapsedSeconds, etaSeconds: status === 'finished' ? 0 : undefined };
     if (status === 'finished' && this.last.total > 0 && this.last.done < this.last.total) {
@@ -147,7 +147,7 @@ export function progressDetails(s: ProgressSnapshot): string {
   if (s.lr !== undefined) parts.push(`lr ${s.lr.toExponential(1)}`);
   if (s.rate !== undefined) parts.push(`${s.rate >= 100 ? s.rate.toFixed(0) : s.rate.toFixed(1)} ${s.rateUnit}`);
   if (s.status === 'running') parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
-  else parts.push(`${s.status === 'finished' ? 'done' : 'failed'} in ${formatDuration(s.elapsedSeconds)}`);
+  else parts.push(`${s.status === 'finished' ? 'done' : s.status} in ${formatDuration(s.elapsedSeconds)}`);
   if (s.note) parts.push(s.note);
   return parts.join('  ');
 }

@@ -43,7 +43,7 @@ import { breathe, longCall } from '../util/longCall';
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
   const result = await longCall('Fine-tuning', options, (hooks) => train(model, rows, { ...options, ...hooks }), {
-    note: (r) => (r.stopped ? `stopped at step ${r.globalStep}/${r.totalSteps}` : undefined),
+    stopped: (r) => (r.stopped ? `stopped at step ${r.globalStep}/${r.totalSteps}` : undefined),
   });
   if (result.stopped && options.signal === undefined && interruptSignal()?.aborted) {
     process.stderr.write(`${interruptedNote(result, options)}\n`);

@@ -19,6 +19,8 @@ export interface DefaultProgress {
   (first: never, total?: number): void;
   /** Shows the final state, with an optional note. */
   finish(note?: string): void;
+  /** Shows that the work stopped early (interrupted), with a note. */
+  stop(note: string): void;
   /** Shows that the work failed. */
   fail(error?: unknown): void;
   /** Removes the bar (the call failed before any progress). */
@@ -50,7 +52,8 @@ export interface LongCallHooks<P> {
 
 /**
  * Runs a long call with its `signal` and `onProgress` defaulted as described
- * above. `note` turns the result into the bar's closing remark.
+ * above. `stopped` says whether (and where) the result is a stop before the
+ * end, which the bar then shows instead of 100%.
  *
  * @example
  * return longCall('Encoding', options, ({ signal, onProgress }) => encodeAll(texts, signal, onProgress), { unit: 'texts' });
@@ -59,7 +62,7 @@ export async function longCall<T, P>(
   label: string,
   options: LongCallHooks<P>,
   work: (hooks: LongCallHooks<P>) => Promise<T>,
-  settings: { unit?: string; note?: (result: T) => string | undefined } = {},
+  settings: { unit?: string; stopped?: (result: T) => string | undefined } = {},
 ): Promise<T> {
   const signal = options.signal ?? interruptSignal();
   const bar = options.onProgress !== undefined || running.getStore() !== undefined ? undefined : openBar?.(label, settings.unit);
@@ -70,7 +73,9 @@ export async function longCall<T, P>(
   const release = observeInterrupt(signal);
   try {
     const result = await running.run(label, () => work({ signal, onProgress }));
-    bar?.finish(settings.note?.(result));
+    const stopped = settings.stopped?.(result);
+    if (stopped) bar?.stop(stopped);
+    else bar?.finish();
     return result;
   } catch (error) {
     if (reported) bar?.fail(error);
