@@ -68,8 +68,10 @@ function main(): void {
 
   // Kernel → Interrupt: embedlab's long calls stop after their current step; else (or a second time) tslab abandons the cell.
   const interrupt = () => {
-    if (interruptLongCalls()) {
-      process.stderr.write('\nInterrupting: stopping after the current step (interrupt again to abandon the cell)…\n');
+    const stopping = interruptLongCalls();
+    if (stopping) {
+      const done = stopping.progress ? ` after ${stopping.progress}` : '';
+      process.stderr.write(`\nInterrupting${done}: stopping at the end of the current step (interrupt again to abandon the cell)…\n`);
       return;
     }
     executor()?.interrupt();

@@ -14,6 +14,8 @@ interface InterruptState {
   controller: AbortController;
   /** Long calls observing the signal now. */
   observers: number;
+  /** How far the latest of them got ("12 steps"), for the interrupt message. */
+  progress?: string;
 }
 
 function state(): InterruptState | undefined {
@@ -43,18 +45,25 @@ export function interruptSignal(): AbortSignal | undefined {
 export function resetInterrupt(): void {
   const current = state();
   if (current?.controller.signal.aborted) current.controller = new AbortController();
+  if (current) current.progress = undefined;
 }
 
 /**
- * Aborts the signal if a long call observes it and returns true; returns
- * false (aborting nothing) when no long call is running, so the caller can
- * interrupt the cell another way.
+ * Aborts the signal if a long call observes it and says how far it got;
+ * returns undefined (aborting nothing) when no long call is running, so the
+ * caller can interrupt the cell another way.
  */
-export function interruptLongCalls(): boolean {
+export function interruptLongCalls(): { progress?: string } | undefined {
   const current = state();
-  if (!current || current.observers === 0 || current.controller.signal.aborted) return false;
+  if (!current || current.observers === 0 || current.controller.signal.aborted) return undefined;
   current.controller.abort(new InterruptedError('interrupted by the user'));
-  return true;
+  return { progress: current.progress };
+}
+
+/** Records how far the long call observing the signal got. */
+export function reportInterruptibleProgress(signal: AbortSignal | undefined, progress: string): void {
+  const current = state();
+  if (current && signal === current.controller.signal) current.progress = progress;
 }
 
 /** Counts a long call as observing the signal until the returned function runs. */

@@ -12,7 +12,7 @@
  *   interrupt nor a progress update would get through before the end.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { interruptSignal, observeInterrupt } from './interrupt';
+import { interruptSignal, observeInterrupt, reportInterruptibleProgress } from './interrupt';
 
 /** A progress bar a long call opens by itself. */
 export interface DefaultProgress {
@@ -67,9 +67,13 @@ export async function longCall<T, P>(
   const signal = options.signal ?? interruptSignal();
   const bar = options.onProgress !== undefined || running.getStore() !== undefined ? undefined : openBar?.(label, settings.unit);
   let reported = false;
-  const onProgress =
-    options.onProgress ??
-    (bar && (((first: never, total?: number) => ((reported = true), bar(first, total))) as unknown as P));
+  const given = (options.onProgress ?? bar) as ((first: unknown, total?: number) => void) | undefined;
+  const onProgress = ((first: unknown, total?: number) => {
+    reported = true;
+    const step = (first as { step?: unknown } | undefined)?.step;
+    reportInterruptibleProgress(signal, typeof step === 'number' ? `${step} steps` : `${first} of ${total} ${settings.unit ?? 'items'}`);
+    given?.(first, total);
+  }) as unknown as P;
   const release = observeInterrupt(signal);
   try {
     const result = await running.run(label, () => work({ signal, onProgress }));
