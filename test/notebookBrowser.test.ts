@@ -156,6 +156,44 @@ test('tables: "$276 million, or $3.70" stays text — MathJax renders formulas e
   assert.ok(evaluation, 'the fine-tuned evaluation shows as a dims × metrics table');
 });
 
+test('Kernel → Interrupt during training stops after the current step and keeps the model', { skip: missing, timeout: 300_000 }, async () => {
+  // a new cell at the bottom, as a user would add one: train the notebook's model further
+  const code = "const more = await finetune(model, train, { loss, epochs: 3, batchSize: 128, lr: 0.01, outputDir: join(OUT, 'interrupted') });";
+  const index = await page.evaluate((source) => {
+    const nb = window.Jupyter.notebook;
+    const cell = nb.insert_cell_at_bottom('code');
+    cell.set_text(source);
+    cell.execute();
+    return nb.get_cells().filter((c: { cell_type: string }) => c.cell_type === 'code').length - 1;
+  }, code);
+  const state = () =>
+    page.evaluate((i) => {
+      const cell = document.querySelectorAll('.code_cell')[i];
+      return `prompt ${cell?.querySelector('.input_prompt')?.textContent} busy ${window.Jupyter.notebook.kernel_busy}: ${cell?.querySelector('.output')?.textContent}`;
+    }, index);
+  await page
+    .waitForFunction((i) => Number(document.querySelectorAll('.code_cell')[i]?.querySelector('.embedlab-progress')?.getAttribute('data-done') ?? 0) >= 2, index, { timeout: 180_000, polling: 50 })
+    .catch(async (error: Error) => assert.fail(`${error.message}; ${await state()}`));
+  const seen = Number(await page.evaluate((i) => document.querySelectorAll('.code_cell')[i].querySelector('.embedlab-progress').getAttribute('data-done'), index));
+  await page.click('#kernellink');
+  await page.click('#int_kernel');
+  await waitUntilIdle(120_000);
+  const output = await page.evaluate((i) => document.querySelectorAll('.code_cell')[i].querySelector('.output').textContent, index);
+  const stopped = /Interrupted after step (\d+) of (\d+): the model holds the weights of step \1, saved in \S+checkpoint-\1\. To continue, run it again with resume: true/.exec(output);
+  assert.ok(stopped, output);
+  const step = Number(stopped[1]);
+  // the kernel says how many steps were done when the interrupt arrived: training ends with the step then running
+  const received = /Interrupting after (\d+) steps: stopping at the end of the current step/.exec(output);
+  assert.ok(received, output);
+  const done = Number(received[1]);
+  assert.ok(done >= seen, `the bar showed step ${seen} before the interrupt went out`);
+  assert.ok(step === done || step === done + 1, `${done} steps done when the interrupt arrived; training stopped after step ${step}`);
+  assert.ok(step < Number(stopped[2]));
+  assert.equal(await page.evaluate((i) => document.querySelectorAll('.code_cell')[i].querySelector('.embedlab-progress').getAttribute('data-status'), index), 'stopped');
+  assert.equal(await page.$$eval('.output_error', (n) => n.length), 0);
+  assert.match(await state(), /^prompt In \[\d+\]:/);
+});
+
 test('after a page reload of the saved notebook the charts are drawn; re-running a chart cell embeds plotly.js again', { skip: missing, timeout: 300_000 }, async () => {
   await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
   await page.waitForTimeout(1000);
@@ -178,38 +216,6 @@ test('after a page reload of the saved notebook the charts are drawn; re-running
   assert.match(html, /embedlab-chart[^>]*data-drawn="1"/);
   const bundles = await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { toJSON(): { cells: { outputs?: { data?: Record<string, string> }[] }[] } } } }).Jupyter.notebook.toJSON().cells.flatMap((c) => c.outputs ?? []).filter((o) => String(o.data?.['text/html'] ?? '').includes('embedded by embedlab')).length);
   assert.equal(bundles, 2, 'the first chart\'s bundle, and one more for the reloaded page');
-});
-
-test('Kernel → Interrupt during training stops after the current step and keeps the model', { skip: missing, timeout: 300_000 }, async () => {
-  const index = await page.$$eval('.code_cell', (cells) => cells.findIndex((c) => (c.textContent ?? '').includes('const result = await finetune(')));
-  assert.ok(index > 0);
-  await page.evaluate((i) => {
-    const nb = (window as unknown as { Jupyter: { notebook: { get_cell(n: number): { execute(): void }; get_cells(): { cell_type: string }[] } } }).Jupyter.notebook;
-    const codeCells = nb.get_cells().map((c, n) => ({ c, n })).filter(({ c }) => c.cell_type === 'code');
-    nb.get_cell(codeCells[i]!.n).execute();
-  }, index);
-  const barOf = () => page.$$eval('.code_cell', (cells, i) => cells[i]!.querySelector('.embedlab-progress')?.getAttribute('data-done') ?? '-1', index);
-  const cellOutput = () => page.$$eval('.code_cell', (cells, i) => cells[i]!.querySelector('.output_area')?.textContent ?? '', index);
-  await page
-    .waitForFunction((i) => Number(document.querySelectorAll('.code_cell')[i]?.querySelector('.embedlab-progress')?.getAttribute('data-done') ?? 0) >= 2, index, { timeout: 120_000, polling: 50 })
-    .catch(async (error: Error) => assert.fail(`${error.message}; the cell shows: ${await cellOutput()}`));
-  const seen = Number(await barOf());
-  await page.click('#kernellink');
-  await page.click('#int_kernel');
-  await waitUntilIdle(120_000);
-  const output = await page.$$eval('.code_cell', (cells, i) => cells[i]!.querySelector('.output_area')?.textContent ?? '', index);
-  const stopped = /Interrupted after step (\d+) of (\d+): the model holds the weights of step \1, saved in \S+checkpoint-\1\. To continue, run it again with resume: true/.exec(output);
-  assert.ok(stopped, output);
-  const step = Number(stopped[1]);
-  // the kernel says how many steps were done when the interrupt arrived: training ends with the step then running
-  const received = /Interrupting after (\d+) steps: stopping at the end of the current step/.exec(output);
-  assert.ok(received, output);
-  const done = Number(received[1]);
-  assert.ok(done >= seen, `the bar showed step ${seen} before the interrupt went out`);
-  assert.ok(step === done || step === done + 1, `${done} steps done when the interrupt arrived; training stopped after step ${step}`);
-  assert.ok(step < Number(stopped[2]));
-  assert.equal(await page.$$eval('.code_cell', (cells, i) => cells[i]!.querySelector('.embedlab-progress')?.getAttribute('data-status'), index), 'stopped');
-  assert.equal(await page.$$eval('.output_error', (n) => n.length), 0);
 });
 
 test('the server log shows no kernel error', { skip: missing }, () => {
