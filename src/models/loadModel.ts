@@ -16,9 +16,9 @@ import type { HubOptions } from '../hub';
 import { EmbedlabError, where } from '../util/errors';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import type { InputModule } from './inputModule';
-import { parsePoolingConfig, type PoolingConfig } from './pooling';
+import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
-import { StaticEmbedding } from './staticEmbedding';
+import { StaticEmbedding } from './static/staticEmbedding';
 import { BertTransformer } from './transformerModule';
 
 export interface LoadModelOptions extends HubOptions {

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../../data';
-import type { ColumnMapping } from '../../data/normalize';
+import type { ColumnMapping } from '../../data/rowFormats';
 import type { TrainingRow } from '../../data/types';
 import { InformationRetrievalEvaluator } from '../../eval';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../../losses';
 import { loadModel } from '../../models';
 import { finetune } from '../../train/finetune';
 import { parseScheduler } from '../../train/schedule';
-import type { FinetuneOptions } from '../../train/types';
+import type { FinetuneOptions } from '../../train/finetune';
 import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
