@@ -29,13 +29,14 @@ export type {
   AdamWOptions, SchedulerName, BatchSamplerName, TextBatch,
 } from './train';
 export {
-  loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, BertTransformer, BertEncoder,
-  createRandomBert, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
+  loadModel, loadModelFolder, SentenceTransformer, StaticEmbedding, Transformer, BertTransformer, BertEncoder,
+  XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ARCHITECTURES, architectureFor,
+  createRandomBert, createRandomTransformer, createStaticModel, parseBertConfig, parsePoolingConfig, poolingConfigJson, pool, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
 } from './models';
 export type {
   LoadModelOptions, SentenceTransformerSettings, StaticEmbeddingOptions, RandomBertOptions, StaticModelOptions,
-  BertConfig, BertOutput, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
+  BertConfig, BertOutput, DistilBertConfig, MpnetConfig, Architecture, EncoderConfig, TransformerEncoder, PoolingConfig, PoolingMode, InputModule, EncodeOptions, SentenceEmbedder, HostTensor, TensorEntry,
 } from './models';
 export { loadTokenizer, resolveMaxSeqLength, TextTokenizer } from './tokenizer';
 export type { TokenBatch, TextTokenizerOptions } from './tokenizer';

@@ -1,6 +1,6 @@
 /**
  * Loads a sentence-transformers model folder (or hub id) — the modules.json
- * pipeline of Transformer (BERT family) or StaticEmbedding, Pooling and
+ * pipeline of Transformer (BERT, XLM-RoBERTa, DistilBERT, MPNet) or StaticEmbedding, Pooling and
  * Normalize — into a {@link SentenceTransformer}. A plain Hugging Face BERT
  * folder without modules.json gets mean pooling, as upstream does.
  *
@@ -19,7 +19,7 @@ import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './static/staticEmbedding';
-import { BertTransformer } from './transformerModule';
+import { Transformer } from './transformer';
 
 export interface LoadModelOptions extends HubOptions {
   /** Truncate inputs to this many tokens instead of the model's `max_seq_length`. */
@@ -59,7 +59,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       switch (kind) {
         case 'Transformer':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a Transformer must be the first module`);
-          input = BertTransformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
+          input = Transformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
           break;
         case 'StaticEmbedding':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a StaticEmbedding must be the first module`);

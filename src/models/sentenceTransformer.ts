@@ -1,6 +1,6 @@
 /**
- * A sentence-transformers model in TensorFlow.js: an input module (a BERT
- * Transformer or a StaticEmbedding), then Pooling and Normalize as the
+ * A sentence-transformers model in TensorFlow.js: an input module (a
+ * Transformer — BERT, XLM-RoBERTa, DistilBERT, MPNet — or a StaticEmbedding), then Pooling and Normalize as the
  * model's `modules.json` says. Embeddings match Python's
  * `SentenceTransformer.encode` for the same folder.
  *
@@ -107,7 +107,7 @@ export class SentenceTransformer implements SentenceEmbedder {
   }
 
   /**
-   * Trainable weights under their Hugging Face names. BERT Linear weights are
+   * Trainable weights under their Hugging Face names. Transformer Linear weights are
    * held transposed (`[in, out]`); `save` writes them back as `[out, in]`.
    * The tanh pooler's weights are listed but unused by pooling (no gradient).
    */

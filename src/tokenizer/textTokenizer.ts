@@ -14,6 +14,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
 import type { TokenBatch } from './types';
 
 /** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
@@ -54,6 +55,8 @@ export class TextTokenizer {
   private readonly suffix: TokenSequence;
   private readonly truncateLeft: boolean;
   private readonly textFixes: BertTextFixes;
+  /** SentencePiece's charsmap, applied here instead of the library's NFKC stand-in. */
+  private readonly precompiled?: PrecompiledNormalizer;
 
   constructor(
     /** Parsed tokenizer.json. */
@@ -64,7 +67,9 @@ export class TextTokenizer {
     readonly files: TokenizerFiles,
     options: TextTokenizerOptions = {},
   ) {
-    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const { charsmap, rest } = splitPrecompiled(tokenizerJson.normalizer);
+    if (charsmap !== undefined) this.precompiled = new PrecompiledNormalizer(charsmap);
+    this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...tokenizerJson, normalizer: rest } : tokenizerJson, tokenizerConfig);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
@@ -97,6 +102,7 @@ export class TextTokenizer {
     let prepared = this.strip ? text.replace(PY_STRIP, '') : text;
     if (this.doLowerCase) prepared = prepared.toLowerCase();
     prepared = applyBertTextFixes(prepared, this.textFixes);
+    if (this.precompiled) prepared = this.precompiled.normalize(prepared);
     let body = this.tokenizer.encode(prepared, { add_special_tokens: false }).ids;
     const room = this.maxLength - this.prefix.ids.length - this.suffix.ids.length;
     if (body.length > room) body = this.truncateLeft ? body.slice(body.length - room) : body.slice(0, room);
