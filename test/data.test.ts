@@ -62,8 +62,13 @@ test('financial data: CSV and JSONL give the same 7,000 records and the same 6,9
     { row: 2732, fields: ['question', 'context'] },
   ]);
   assert.deepEqual(fromJsonl.empty, fromCsv.empty);
-  assert.equal(warnings.length, 2);
+  // per file: the empty rows, and the pairs that repeat an earlier one
+  const repeats = fromCsv.rows.length - new Set(fromCsv.rows.map((r) => JSON.stringify([r.anchor, r.positive]))).size;
+  assert.equal(repeats, 9);
+  assert.equal(warnings.length, 4);
   assert.match(warnings[0]!, /Financial-QA-10k\.csv: skipped 2 rows with empty or missing text: row 1734 \(question\), row 2732 \(question, context\)/);
+  assert.match(warnings[1]!, new RegExp(`^Financial-QA-10k\\.csv: ${repeats} pairs repeat an earlier one \\(same anchor and positive; e\\.g\\. pair \\d+ repeats pair \\d+\\)`));
+  assert.match(warnings[3]!, new RegExp(`^financial\\.jsonl: ${repeats} pairs repeat an earlier one`));
 
   assert.throws(
     () => toTrainingRows(jsonl.records, { source: 'financial.jsonl', onEmpty: 'error' }),

@@ -47,14 +47,23 @@ let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
 /**
- * The backend chosen by {@link initBackend}, if it has run.
+ * The backend chosen by {@link initBackend}; when TensorFlow.js started one
+ * by itself (a tensor made before `initBackend`), that one, with the reason.
+ * Undefined only before any backend exists.
  *
  * @example
  * await initBackend();
  * backendInfo()?.summary; // one line: which backend is active and why
  */
 export function backendInfo(): BackendInfo | undefined {
-  return active;
+  if (active) return active;
+  // reading the name does not start a backend, unlike tf.getBackend()
+  const started = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  if (!started) return undefined;
+  const choice: BackendChoice = started === 'wasm' ? 'wasm' : started === 'cpu' ? 'cpu' : 'node';
+  const info: BackendInfo = { choice, tfBackend: started, skipped: [], forced: false, summary: '' };
+  info.summary = `${describe(info).replace(/ — .*$/, '')} — started by TensorFlow.js itself: call initBackend() before the first model or tensor to get the best one`;
+  return info;
 }
 
 /**
@@ -135,8 +144,12 @@ async function tryStart(choice: BackendChoice): Promise<string | undefined> {
         // threaded SIMD build when cores allow (EMBEDLAB_WASM_THREADS), else single-threaded
         return (await startWasmBackend()).ok ? undefined : 'the wasm backend did not initialise';
       }
-      case 'cpu':
-        return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+      case 'cpu': {
+        if (!(await tf.setBackend('cpu'))) return 'the cpu backend did not initialise';
+        // chosen knowingly, and the summary says so: not tfjs's "install our node backend" banner
+        (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+        return undefined;
+      }
     }
   } catch (error) {
     if (error instanceof EmbedlabError) throw error; // e.g. a bad EMBEDLAB_WASM_THREADS

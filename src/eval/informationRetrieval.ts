@@ -16,6 +16,8 @@ import type { IRSet } from '../data/types';
 import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
+import { breathe, longCall } from '../util/longCall';
+import { checkedMetrics } from './checkedMetrics';
 import type { Matrix } from '../util/matrix';
 import { encodedChunks, matrixChunks, type CorpusChunks } from './corpusChunks';
 import {
@@ -237,6 +239,7 @@ async function retrieve(
     });
     done += embeddings.rows;
     onChunk(done);
+    await breathe();
   }
 
   const metrics: Record<string, number> = {};
@@ -335,14 +338,15 @@ export class InformationRetrievalEvaluator implements Evaluator {
     model: SentenceEmbedder,
     options: EvaluateOptions = {},
   ): Promise<Record<string, number>> {
-    return (await this.evaluateDetailed(model, options)).metrics;
+    return checkedMetrics((await this.evaluateDetailed(model, options)).metrics);
   }
 
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */
-  async evaluateDetailed(
-    model: SentenceEmbedder,
-    options: EvaluateOptions = {},
-  ): Promise<IRResult> {
+  async evaluateDetailed(model: SentenceEmbedder, options: EvaluateOptions = {}): Promise<IRResult> {
+    return longCall('Evaluating', options, (hooks) => this.run(model, { ...options, ...hooks }), { unit: 'texts' });
+  }
+
+  private async run(model: SentenceEmbedder, options: EvaluateOptions): Promise<IRResult> {
     const prepared = prepareQueries(this.irSet);
     const corpusIds = [...this.irSet.corpus.keys()];
     const corpusTexts = [...this.irSet.corpus.values()];

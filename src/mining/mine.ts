@@ -18,6 +18,7 @@ import { encodedChunks, matrixChunks, type CorpusChunks } from '../eval/corpusCh
 import { inversePrefixNorms, resolveScoringEngine, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
 import { TopKCollector } from '../eval/topk';
 import { EmbedlabError } from '../util/errors';
+import { breathe, longCall } from '../util/longCall';
 import type { Matrix } from '../util/matrix';
 import { Random } from '../util/random';
 import { parseSamplingRange } from './range';
@@ -122,6 +123,14 @@ export async function mineHardNegatives(
   source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
   options: MineOptions = {},
 ): Promise<MinedQuery[]> {
+  return longCall('Mining hard negatives', options, (hooks) => mine(queries, source, { ...options, ...hooks }), { unit: 'texts' });
+}
+
+async function mine(
+  queries: readonly MiningQuery[],
+  source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
+  options: MineOptions,
+): Promise<MinedQuery[]> {
   const [start, end] = parseSamplingRange(options.rangeForSampling ?? '2-200');
   const negativeNumber = options.negativeNumber ?? 15;
   if (!Number.isInteger(negativeNumber) || negativeNumber < 0) {
@@ -207,6 +216,7 @@ async function retrieveTopK(
     });
     done += embeddings.rows;
     options.onProgress?.(done, corpusSize);
+    await breathe();
   }
   return collector;
 }

@@ -102,8 +102,11 @@ export function createRandomTransformer(config: Record<string, unknown>, tokeniz
 export interface StaticModelOptions {
   /** Embedding width. */
   dim: number;
-  /** Seeds the N(0, 1) initialisation. */
-  seed: number;
+  /**
+   * Seeds the N(0, 1) initialisation.
+   * @default 42
+   */
+  seed?: number;
   /**
    * Add a Normalize module.
    * @default true
@@ -115,10 +118,10 @@ export interface StaticModelOptions {
  * A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`.
  *
  * @example
- * const model = createStaticModel(BUILTIN_TOKENIZER, { dim: 256, seed: 42 });
+ * const model = createStaticModel(BUILTIN_TOKENIZER, { dim: 256 });
  */
 export function createStaticModel(tokenizerDir: string, options: StaticModelOptions): SentenceTransformer {
-  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed }), {
+  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed ?? 42 }), {
     normalize: options.normalize ?? true,
   });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
 import { Matrix, normalizeInPlace } from '../util/matrix';
+import { breathe, longCall } from '../util/longCall';
 import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { EncodeOptions, SentenceEmbedder, TrainingMemory } from './types';
@@ -156,7 +157,8 @@ export class SentenceTransformer implements SentenceEmbedder {
    * `normalize: true` also normalises a model without a Normalize module;
    * `normalize: false` cannot undo the module's normalisation of the full
    * embedding. Progress is reported after every batch; `signal` stops between
-   * batches with an AbortError.
+   * batches with an AbortError. Without them, a notebook or terminal shows a
+   * progress bar and Kernel → Interrupt stops the encoding.
    *
    * @example
    * const m = await model.encode(['first text', 'second text'], { batchSize: 64, truncateDim: 128 });
@@ -164,6 +166,10 @@ export class SentenceTransformer implements SentenceEmbedder {
    * m.cols; // 128
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    return longCall('Encoding', options, (hooks) => this.encodeBatches(texts, { ...options, ...hooks }), { unit: 'texts' });
+  }
+
+  private async encodeBatches(texts: string[], options: EncodeOptions): Promise<Matrix> {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbedlabError(`batchSize must be a positive integer, got ${batchSize}`);
     const dim = this.dimension;
@@ -189,6 +195,7 @@ export class SentenceTransformer implements SentenceEmbedder {
       embeddings.dispose();
       indices.forEach((i, k) => out.set(values.subarray(k * dim, (k + 1) * dim), i * dim));
       options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+      await breathe();
     }
     options.signal?.throwIfAborted();
 

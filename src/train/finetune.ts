@@ -12,6 +12,8 @@ import { learningRateAt, type SchedulerName } from './schedule';
 import { optimizerStep, type StepSetup } from './step';
 import { recordTraining } from './cardRecord';
 import { columnPrompts, rememberPrompts } from './prompts';
+import { interruptSignal } from '../util/interrupt';
+import { breathe, longCall } from '../util/longCall';
 
 /**
  * Fine-tunes `model` on `rows` with the sentence-transformers training recipe:
@@ -34,8 +36,32 @@ import { columnPrompts, rememberPrompts } from './prompts';
  * });
  * run.history.steps;   // [{ step, epoch, loss, lr, gradNorm }, …] — chart it
  * run.bestMetric;      // best dim_128_cosine_ndcg@10; the model now holds those weights
+ *
+ * Without `onProgress` a progress bar shows in a notebook or terminal; without
+ * `signal`, Kernel → Interrupt stops training after the current step, as
+ * Ctrl-C does on the command line (the result then has `stopped: 'signal'`).
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
+  const result = await longCall('Fine-tuning', options, (hooks) => train(model, rows, { ...options, ...hooks }), {
+    stopped: (r) => (r.stopped ? `stopped at step ${r.globalStep}/${r.totalSteps}` : undefined),
+  });
+  if (result.stopped && options.signal === undefined && interruptSignal()?.aborted) {
+    process.stderr.write(`${interruptedNote(result, options)}\n`);
+  }
+  return result;
+}
+
+/** What an interrupted run kept, and how to continue it. */
+function interruptedNote(result: FinetuneResult, options: FinetuneOptions): string {
+  const kept = `Interrupted after step ${result.globalStep} of ${result.totalSteps}: the model holds the weights of step ${result.globalStep}`;
+  if (!result.lastCheckpoint) {
+    return `${kept}. No checkpoint was written (no outputDir); pass outputDir to make a run resumable.`;
+  }
+  const resume = options.resume ? 'run the same call again' : 'run it again with resume: true';
+  return `${kept}, saved in ${result.lastCheckpoint}. To continue, ${resume} (same model, rows and options).`;
+}
+
+async function train(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions): Promise<FinetuneResult> {
   const plan = planRun(model, rows, options);
   const prompts = columnPrompts(options.prompts, plan.negatives);
   rememberPrompts(model, prompts);
@@ -79,6 +105,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       history.steps.push({ step: globalStep, epoch: epochProgress, loss: step.loss, lr, gradNorm: step.gradNorm });
       progress.count(step.examples);
       options.onProgress?.(progress.at(globalStep, epochProgress, step.loss, lr));
+      await breathe(); // lets an interrupt and the progress output through
 
       const epochBoundary = planned.endsEpoch || globalStep >= schedule.totalSteps;
       let newBest = false;
