@@ -1,5 +1,6 @@
 /** Several charts and tables in one standalone, offline HTML page (the demo's report.html). */
 import { writeFileAtomic } from '../src/util/fs';
+import { checkOutput } from '../src/util/outputs';
 import { standalonePage, type Chart } from './chart';
 import { escapeHtml } from './html';
 import { tableHtml, type TableLike, type TableOptions } from './tables';
@@ -61,8 +62,12 @@ export function renderReport(report: Report): string {
   return standalonePage(report.title, body.join('\n'), { includePlotly: hasCharts });
 }
 
-/** Writes {@link renderReport} to `path` atomically; returns the path. */
-export async function saveReport(path: string, report: Report): Promise<string> {
+/**
+ * Writes {@link renderReport} to `path` atomically; returns the path. An existing file is
+ * replaced only when embedlab wrote it, or with `overwrite`.
+ */
+export async function saveReport(path: string, report: Report, options: { overwrite?: boolean } = {}): Promise<string> {
+  checkOutput({ path, kind: 'file', name: 'saveReport(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
   await writeFileAtomic(path, renderReport(report));
   return path;
 }

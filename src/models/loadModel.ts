@@ -13,7 +13,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
+import { ensureBackend } from '../backend';
 import { EmbedlabError, where } from '../util/errors';
+import { checkOptions, checkString } from '../util/validate';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling';
@@ -35,7 +37,10 @@ interface ModuleEntry {
 
 /** Resolves `idOrPath` (local folder or hub id) and loads the model in it. */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
+  checkString(idOrPath, 'loadModel(idOrPath)', 'a model folder or Hugging Face id (a string)');
+  checkOptions(options, 'loadModel(idOrPath, options)');
   const { maxSeqLength, ...hubOptions } = options;
+  await ensureBackend();
   const dir = await resolveModel(idOrPath, hubOptions);
   const fromHub = resolve(dir) !== resolve(idOrPath);
   return loadModelFolder(dir, { ...(maxSeqLength !== undefined && { maxSeqLength }), ...(fromHub && { source: idOrPath }) });
@@ -88,6 +93,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
       ...(options.source !== undefined && { source: options.source }),
+      folder: resolve(dir),
     });
   } catch (error) {
     input?.dispose();

@@ -16,7 +16,10 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
+import { ensureBackend } from '../backend';
 import { writeFileAtomic } from '../util/fs';
+import { checkOutput, prepareOutputFolder } from '../util/outputs';
+import { checkOptions, checkTexts } from '../util/validate';
 import { Matrix, normalizeInPlace } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
@@ -39,6 +42,17 @@ export interface SentenceTransformerSettings {
   stConfig?: Record<string, unknown>;
   /** Where the model came from (hub id or folder), for the model card. */
   source?: string;
+  /** The local folder the model was loaded from: `save` never writes into it. */
+  folder?: string;
+}
+
+/** Options for {@link SentenceTransformer.save}. */
+export interface SaveOptions {
+  /**
+   * Write into a folder that holds files embedlab did not write (same-named files are replaced, none is deleted).
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 export class SentenceTransformer implements SentenceEmbedder {
@@ -49,6 +63,8 @@ export class SentenceTransformer implements SentenceEmbedder {
   readonly defaultPromptName: string | null;
   private readonly stConfig: Record<string, unknown>;
   private readonly source: string | undefined;
+  /** The local folder the model was loaded from (a hub model's cache folder), if any. */
+  readonly folder: string | undefined;
 
   constructor(
     readonly input: InputModule,
@@ -60,6 +76,7 @@ export class SentenceTransformer implements SentenceEmbedder {
     this.defaultPromptName = settings.defaultPromptName ?? null;
     this.stConfig = settings.stConfig ?? {};
     this.source = settings.source;
+    this.folder = settings.folder;
     if (input.produces === 'token_embeddings' && !this.pooling) {
       throw new EmbedlabError('a Transformer module needs a Pooling module after it (1_Pooling/config.json)');
     }
@@ -150,6 +167,9 @@ export class SentenceTransformer implements SentenceEmbedder {
    * m.cols; // 128
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    checkTexts(texts, 'encode(texts)');
+    checkOptions(options, 'encode(texts, options)');
+    await ensureBackend();
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbedlabError(`batchSize must be a positive integer, got ${batchSize}`);
     const dim = this.dimension;
@@ -219,9 +239,20 @@ export class SentenceTransformer implements SentenceEmbedder {
    * files, `sentence_bert_config.json` — or `0_StaticEmbedding/`),
    * `modules.json`, `1_Pooling/config.json`, `2_Normalize/`,
    * `config_sentence_transformers.json` and a `README.md` model card.
-   * Every file is written atomically.
+   * Every file is written atomically. `dir` must be new, empty, or written by
+   * embedlab before (unless `overwrite`), and never the folder the model was
+   * loaded from.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    checkOutput({
+      path: dir,
+      kind: 'folder',
+      name: 'model.save(dir)',
+      reads: [{ name: 'the folder this model was loaded from', path: this.folder }],
+      overwrite: options.overwrite,
+      overwriteHint: '{ overwrite: true }',
+    });
+    prepareOutputFolder(dir, 'model');
     const modules: Record<string, unknown>[] = [];
     const addModule = (path: string, type: string) => modules.push({ idx: modules.length, name: String(modules.length), path, type });
 

@@ -23,6 +23,7 @@ import { parseBertConfig } from './bert/config';
 import type { InputModule } from './inputModule';
 import { loadModelWeights } from './safetensors/loadWeights';
 import { writeSafetensors } from './safetensors/write';
+import { maxSeqLengthFor } from './maxSeqLength';
 
 export interface TransformerLoadOptions {
   /** Override `max_seq_length` (never above `max_position_embeddings`). */
@@ -43,9 +44,15 @@ export class BertTransformer implements InputModule {
   static load(dir: string, options: TransformerLoadOptions = {}): BertTransformer {
     const configPath = join(dir, 'config.json');
     const config = parseBertConfig(readJsonFile(configPath), configPath);
-    const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxPositionEmbeddings);
     // tokenizer first: a missing tokenizer should fail before megabytes of weights are read
-    const tokenizer = loadTokenizer(dir, { maxLength: maxSeqLength });
+    const unlimited = loadTokenizer(dir, { maxLength: Infinity });
+    const maxSeqLength = maxSeqLengthFor(options.maxSeqLength, {
+      fromFolder: resolveMaxSeqLength(dir),
+      positions: config.maxPositionEmbeddings,
+      specialTokens: unlimited.specialTokenCount,
+      source: dir,
+    });
+    const tokenizer = unlimited.withOptions({ maxLength: maxSeqLength });
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }

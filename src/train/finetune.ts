@@ -1,4 +1,6 @@
+import { ensureBackend } from '../backend';
 import type { TrainingRow } from '../data/types';
+import { checkModelArgument, checkOptions, checkRowsArray } from '../util/validate';
 import type { SentenceEmbedder } from '../models/types';
 import { BestModelTracker } from './bestModel';
 import { isDue } from './cadence';
@@ -9,6 +11,7 @@ import { AdamW } from './optimizer';
 import { optimizerStep, type StepSetup } from './optimizerStep';
 import { ProgressMeter } from './progressMeter';
 import { remainingSteps } from './remainingSteps';
+import { prepareRunFolder, trainingWriteFailure } from './runFolder';
 import { planRun } from './runPlan';
 import { learningRateAt } from './schedule';
 import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
@@ -36,8 +39,13 @@ import type { FinetuneOptions, FinetuneResult, TrainingHistory } from './types';
  * run.bestMetric;      // best dim_128_cosine_ndcg@10; the model now holds those weights
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
+  checkModelArgument(model, 'finetune(model)', ['forward', 'namedWeights']);
+  checkRowsArray(rows, 'finetune(model, rows)');
+  checkOptions(options, 'finetune(model, rows, options)');
+  await ensureBackend();
   const plan = planRun(model, rows, options);
   const { outputDir, schedule } = plan;
+  if (outputDir) await prepareRunFolder(outputDir, options, options.onWarning ?? console.warn);
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
   const best = new BestModelTracker(plan);
@@ -95,6 +103,9 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
 
     if (!stopped && plan.loadBestModelAtEnd) best.restore(model);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
+  } catch (error) {
+    // disk full / read-only mid-run: say which checkpoint is intact (resume continues from it)
+    throw trainingWriteFailure(error, lastCheckpoint);
   } finally {
     optimizer.dispose();
   }

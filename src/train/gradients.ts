@@ -144,28 +144,42 @@ async function gradCache(
   const chunk = (texts: string[], s: number) => texts.slice(s, s + miniBatchSize);
 
   // (1) embeddings without gradients (no tape is recorded outside variableGrads)
-  const cached = batch.columns.map((texts, c) =>
-    tf.tidy(() =>
-      tf.concat(
-        starts.map((s, k) => {
-          seedDropout(model, dropoutSeed, c, k);
-          return model.forward(model.tokenize(chunk(texts, s)), { training });
-        }),
-        0,
-      ),
-    ),
-  );
+  const cached: tf.Tensor[] = [];
+  let value: tf.Tensor;
+  let embeddingGrads: tf.Tensor[];
+  try {
+    for (const [c, texts] of batch.columns.entries()) {
+      cached.push(
+        tf.tidy(() =>
+          tf.concat(
+            starts.map((s, k) => {
+              seedDropout(model, dropoutSeed, c, k);
+              return model.forward(model.tokenize(chunk(texts, s)), { training });
+            }),
+            0,
+          ),
+        ),
+      );
+    }
 
-  // (2) the loss and its gradient w.r.t. the cached embeddings
-  const { value, grads: embeddingGrads } = tf.tidy(() => {
-    const { labels, teacherScores } = lossInputs(batch);
-    return tf.valueAndGrads((...embeddings: tf.Tensor[]) => {
-      const out = loss.compute(embeddings as tf.Tensor2D[], labels, { teacherScores, random });
-      return scale === 1 ? out : tf.mul(out, scale);
-    })(cached);
-  });
-  tf.dispose(cached);
-  const lossValue = (await readScalar(value)) / scale;
+    // (2) the loss and its gradient w.r.t. the cached embeddings
+    ({ value, grads: embeddingGrads } = tf.tidy(() => {
+      const { labels, teacherScores } = lossInputs(batch);
+      return tf.valueAndGrads((...embeddings: tf.Tensor[]) => {
+        const out = loss.compute(embeddings as tf.Tensor2D[], labels, { teacherScores, random });
+        return scale === 1 ? out : tf.mul(out, scale);
+      })(cached);
+    }));
+  } finally {
+    tf.dispose(cached);
+  }
+  let lossValue: number;
+  try {
+    lossValue = (await readScalar(value)) / scale;
+  } catch (error) {
+    tf.dispose(embeddingGrads);
+    throw error;
+  }
 
   // (3) re-embed each mini-batch with a tape; d/dθ Σ(E_mb ⊙ G_mb) = G_mb · ∂E_mb/∂θ
   const total = new Map<string, tf.Tensor>();
@@ -174,16 +188,23 @@ async function gradCache(
       for (const [k, s] of starts.entries()) {
         const texts = chunk(batch.columns[c]!, s);
         const g = tf.slice(embeddingGrads[c]!, [s, 0], [texts.length, -1]);
-        seedDropout(model, dropoutSeed, c, k); // the same masks as in stage 1
-        const { value: surrogate, grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)),
-          trainable.map(([, v]) => v),
-        );
-        surrogate.dispose();
-        g.dispose();
-        addGradients(total, byWeightName(trainable, grads));
+        try {
+          seedDropout(model, dropoutSeed, c, k); // the same masks as in stage 1
+          const { value: surrogate, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(model.forward(model.tokenize(texts), { training }), g)),
+            trainable.map(([, v]) => v),
+          );
+          surrogate.dispose();
+          addGradients(total, byWeightName(trainable, grads));
+        } finally {
+          g.dispose();
+        }
       }
     }
+  } catch (error) {
+    // a mini-batch failed: the partial sums are nobody's
+    tf.dispose([...total.values()]);
+    throw error;
   } finally {
     tf.dispose(embeddingGrads);
   }

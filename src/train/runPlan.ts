@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { TrainingRow } from '../data/types';
 import { mnrl } from '../losses/mnrl';
 import type { Loss } from '../losses/types';
@@ -9,6 +8,7 @@ import { epochBatches } from './epochBatches';
 import { modelSelection, type ModelSelection } from './modelSelection';
 import type { AdamWOptions } from './optimizer';
 import { findResumePoint, type ResumePoint } from './resumePoint';
+import { checkRunFolder, modelFolder } from './runFolder';
 import { checkRows } from './rows';
 import { runSignature } from './runSignature';
 import type { BatchSamplerName } from './sampler';
@@ -58,13 +58,13 @@ export function planRun(model: SentenceEmbedder, rows: TrainingRow[], options: F
   const settings = checkSettings(options);
   const negatives = checkData(rows, settings, options.negatives);
   const selection = modelSelection(options);
-  const outputDir = checkOutput(options, settings);
+  const outputDir = checkOutput(options, settings, model);
   const batching = { ...settings, lossName: settings.loss.name };
   const batchesFor = epochBatches(rows, negatives, batching);
   const totalSteps = settings.maxSteps ?? countSteps(batchesFor, settings.epochs, settings.gradAccumSteps);
   const warmupSteps = resolveWarmupSteps(totalSteps, options.warmupRatio ?? 0, options.warmupSteps ?? 0);
   const signature = runSignature(rows, negatives, batching);
-  const resumeFrom = findResumePoint(model, options.resume, outputDir, signature);
+  const resumeFrom = findResumePoint(model, options.resume, outputDir, signature, options.onWarning ?? console.warn);
   return {
     ...settings,
     ...selection,
@@ -128,8 +128,11 @@ function checkData(rows: TrainingRow[], { loss, batchSize }: TrainingSettings, n
 }
 
 /** The absolute output folder, checked against the options that need one. */
-function checkOutput(options: FinetuneOptions, settings: TrainingSettings): string | undefined {
-  const outputDir = options.outputDir !== undefined ? resolve(options.outputDir) : undefined;
+function checkOutput(options: FinetuneOptions, settings: TrainingSettings, model: SentenceEmbedder): string | undefined {
+  const outputDir =
+    options.outputDir !== undefined
+      ? checkRunFolder(options.outputDir, { ...options, reads: [{ name: 'the folder the model was loaded from', path: modelFolder(model) }] })
+      : undefined;
   if (options.resume === true && !outputDir) {
     throw new EmbedlabError('resume: true continues from the newest checkpoint in outputDir; set outputDir (or pass the checkpoint folder)');
   }

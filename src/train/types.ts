@@ -108,8 +108,22 @@ export interface FinetuneOptions {
   saveTotalLimit?: number;
   /** Save the final model into `outputDir` itself (default true with `outputDir`). */
   saveFinalModel?: boolean;
-  /** Continue from the newest checkpoint in `outputDir` (true) or from the given checkpoint folder. */
+  /**
+   * Continue from the newest checkpoint in `outputDir` that loads (true; newer broken ones are
+   * skipped with a warning) or from the given checkpoint folder.
+   */
   resume?: boolean | string;
+  /**
+   * Write into an `outputDir` that holds files embedlab did not write (none is deleted), and start
+   * over where an earlier run left checkpoints (they are replaced).
+   * @default false
+   */
+  overwrite?: boolean;
+  /**
+   * Called with what was done on the user's behalf (a broken checkpoint skipped, a stale temp folder removed).
+   * @default console.warn
+   */
+  onWarning?: (message: string) => void;
   /** Stops cleanly after the current step; a checkpoint is written when `outputDir` is set. */
   signal?: AbortSignal;
   /** Called after every optimizer step. */

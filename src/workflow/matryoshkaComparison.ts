@@ -14,6 +14,9 @@ import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
+import { checkOutput } from '../util/outputs';
+import { checkOptions } from '../util/validate';
+import { checkRunFolder } from '../train/runFolder';
 import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
@@ -51,6 +54,11 @@ export interface ComparisonOptions {
   outDir: string;
   /** Continue from the newest checkpoint in `outDir/checkpoints`. */
   resume?: boolean;
+  /**
+   * Write into an `outDir` that holds other files (none is deleted) and start over where an earlier run left checkpoints.
+   * @default false
+   */
+  overwrite?: boolean;
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
   onStage?: (message: string) => void;
@@ -134,8 +142,15 @@ function validateDims(dims: number[], width: number): number[] {
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
+  checkOptions(options, 'runMatryoshkaComparison(options)');
   const stage = options.onStage ?? (() => {});
   const started = performance.now();
+  // every output is checked before the first minute of work is spent
+  const reads = [{ name: 'the model', path: options.model }, { name: 'the dataset', path: options.dataset }];
+  const names = { output: 'outDir', resume: 'resume: true', overwrite: 'overwrite: true' };
+  checkOutput({ path: options.outDir, kind: 'folder', name: 'outDir', reads, overwrite: options.overwrite, resume: options.resume, overwriteHint: names.overwrite });
+  checkRunFolder(join(options.outDir, 'checkpoints'), { resume: options.resume, overwrite: options.overwrite, reads }, { ...names, output: 'outDir/checkpoints' });
+  checkOutput({ path: join(options.outDir, 'model'), kind: 'folder', name: 'outDir/model', reads, overwrite: options.overwrite, overwriteHint: names.overwrite });
   const backend = await initBackend();
   stage(backend.summary);
 
@@ -201,6 +216,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
+      overwrite: options.overwrite,
       signal: options.signal,
       onProgress: options.onTrainProgress,
       onEvaluate: (record) => (options.onEvaluate ?? stage)(`evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`),
@@ -215,7 +231,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     } else {
       stage('evaluating the fine-tuned model');
       finetuned = await evaluator.evaluate(model, { onProgress: encodeProgress('fine-tuned'), signal: options.signal });
-      await model.save(modelDir);
+      await model.save(modelDir, { overwrite: options.overwrite });
     }
     const finalEvalSeconds = seconds(t);
 
@@ -254,6 +270,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {
+    // the model is the workflow's own: it is saved in modelDir, load it from there to use it
+    model.dispose();
     if (options.signal?.aborted) stage('stopped');
   }
 }
