@@ -27,6 +27,7 @@ export function checkRows(rows: TrainingRow[], requires: LossRequirements, negat
   if (columns !== undefined && (!Number.isInteger(columns) || columns < 0)) {
     throw new EmbedlabError(`negatives must be a non-negative integer, got ${negatives}`);
   }
+  checkDataHasWhatLossNeeds(rows, requires, columns, source);
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object') throw new EmbedlabError(`${source} row ${i} is not an object`);
     for (const field of ['anchor', 'positive'] as const) {
@@ -69,6 +70,28 @@ export function checkRows(rows: TrainingRow[], requires: LossRequirements, negat
     });
   }
   return used;
+}
+
+/**
+ * What the data lacks as a whole (no scores, no teacher scores, no hard
+ * negatives at all) is said in those words, before any row-by-row check
+ * would name a field of row 0.
+ */
+function checkDataHasWhatLossNeeds(rows: TrainingRow[], requires: LossRequirements, negatives: number | undefined, source: string): void {
+  const none = (has: (row: TrainingRow) => boolean) => !rows.some((row) => row !== null && typeof row === 'object' && has(row));
+  if (requires.score && none((row) => row.score !== undefined)) {
+    throw new EmbedlabError(`${source} has no scores: this loss trains on scored pairs (sentence1, sentence2, score / label); use mnrl for (question, context) pairs`);
+  }
+  if (requires.teacherScores && none((row) => Array.isArray(row.teacherScores))) {
+    throw new EmbedlabError(
+      `${source} has no teacher scores: distillation trains on FlagEmbedding-style rows with pos_scores / neg_scores; use mnrl for (question, context) pairs`,
+    );
+  }
+  if (requires.negatives !== 'ignored' && (negatives ?? 0) > 0 && none((row) => Array.isArray(row.negatives) && row.negatives.length > 0)) {
+    throw new EmbedlabError(
+      `${source} has no hard negatives, but ${negatives} per row were asked for (negatives: ${negatives}); mine them first (embedlab mine-negatives) or leave negatives unset`,
+    );
+  }
 }
 
 /** Every text of a row that the batch will contain. */

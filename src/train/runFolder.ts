@@ -54,7 +54,7 @@ export function checkRunFolder(
   if (!options.resume && !options.overwrite && listCheckpoints(path).length > 0) {
     const found = listCheckpoints(path).map((c) => c.path.split(/[\\/]/).pop());
     throw new EmbedlabError(
-      `${names.output} ${outputDir} holds the checkpoints of an earlier run (${found.join(', ')}); pass ${names.resume} to continue it, ` +
+      `${names.output} ${outputDir} already holds checkpoints (${found.join(', ')}); pass ${names.resume} to continue that run, ` +
         `${names.overwrite} to start over (its checkpoints are replaced), or choose another ${names.output}`,
     );
   }

@@ -56,9 +56,6 @@ export const command: Command = {
     const values = parseFlags(argv, FLAGS);
     const output = values.output;
     const outputKind = extname(output).toLowerCase();
-    if (outputKind !== '.npy' && outputKind !== '.jsonl') {
-      throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
-    }
     const batchSize = values['batch-size'] ?? 32;
     const truncateDim = values['truncate-dim'];
     const maxSeqLength = values['max-seq-length'];
@@ -67,6 +64,9 @@ export const command: Command = {
     }
     const reads = [{ name: '--input', path: values.input }, { name: '--model', path: values.model }];
     checkOutput({ path: output, kind: 'file', name: '--output', reads, overwrite: values.overwrite });
+    if (outputKind !== '.npy' && outputKind !== '.jsonl') {
+      throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
+    }
     if (outputKind === '.npy') {
       checkOutput({ path: idsPathFor(output), kind: 'file', name: '--output (its .ids file)', reads, overwrite: values.overwrite });
     }
