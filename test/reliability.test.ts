@@ -81,13 +81,14 @@ test('backend: the library starts it once, before the first tensor, from loadMod
     const { InformationRetrievalEvaluator } = require(${JSON.stringify(join(DIST_SRC, 'eval'))});
     const { mineHardNegatives } = require(${JSON.stringify(join(DIST_SRC, 'mining/mine'))});
     const switches = [];
-    const setBackend = tf.setBackend;
-    tf.setBackend = (name) => { switches.push(name); return setBackend(name); };
+    const engine = tf.engine();
+    const setBackend = engine.setBackend.bind(engine);
+    engine.setBackend = (name) => { switches.push(name); return setBackend(name); };
     (async () => {
       const before = tf.engine().backendName;
       const model = await loadModel(${JSON.stringify(modelDir)});
       const chosen = backendInfo();
-      const irSet = { queries: new Map([['q1', 'revenue growth']]), corpus: new Map([['d1', 'revenue grew'], ['d2', 'debt fell']]), relevant: new Map([['q1', new Set(['d1'])]]) };
+      const irSet = { queries: new Map([['q1', 'revenue growth']]), corpus: new Map([['d1', 'revenue grew'], ['d2', 'debt fell']]), relevantDocs: new Map([['q1', new Set(['d1'])]]) };
       await new InformationRetrievalEvaluator(irSet).evaluate(model);
       await mineHardNegatives([{ query: 'a', positives: ['b'] }, { query: 'c', positives: ['d'] }], { model }, { negativeNumber: 1, rangeForSampling: '0-2' });
       console.log(JSON.stringify({ before, chosen: chosen && chosen.tfBackend, now: tf.getBackend(), switches }));
@@ -96,7 +97,7 @@ test('backend: the library starts it once, before the first tensor, from loadMod
   const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, EMBEDLAB_BACKEND: 'wasm' } });
   assert.equal(run.status, 0, run.stderr);
   const seen = JSON.parse(run.stdout.trim().split('\n').pop()!);
-  assert.equal(seen.before, null, 'no backend before the first call');
+  assert.equal(seen.before ?? null, null, 'no backend before the first call');
   assert.equal(seen.chosen, 'wasm', 'loadModel started the backend EMBEDLAB_BACKEND names');
   assert.equal(seen.now, 'wasm', 'still the same backend after evaluation and mining');
   assert.deepEqual(seen.switches, ['wasm'], 'started exactly once, never switched');
@@ -227,8 +228,10 @@ test('resume: a broken newest checkpoint is skipped with the reason, training co
   const reference = await finetune(full, rows, { ...options, outputDir: join(tmp('resume-ref'), 'run') });
   full.dispose();
 
+  // the same run, stopped after step 4 (as Ctrl-C does): checkpoints 2 and 4
   const model = new ToyEmbedder({ seed: 2 });
-  await finetune(model, rows, { ...options, maxSteps: 4 });
+  const stop = new AbortController();
+  await finetune(model, rows, { ...options, signal: stop.signal, onProgress: (info) => info.step === 4 && stop.abort() });
   model.dispose();
   assert.ok(existsSync(join(outputDir, 'checkpoint-4')) && existsSync(join(outputDir, 'checkpoint-2')));
   truncateSync(join(outputDir, 'checkpoint-4', 'trainer_weights.safetensors'), 100);

@@ -153,7 +153,7 @@ export function checkOutput(check: OutputCheck): string {
       const names = readdirSync(path).filter((n) => n !== OUTPUT_MARKER);
       if (names.length > 0) {
         const listed = names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} entries)` : '');
-        throw fail(`already exists and is not empty: it holds files embedlab did not write (${listed}); pass ${overwriteHint} to write into it (nothing is deleted), or choose a new or empty folder`);
+        throw fail(`already exists and is not empty; pass ${overwriteHint} to write into it (nothing is deleted) or choose a new or empty folder (it holds files embedlab did not write: ${listed})`);
       }
     }
   } else if (check.resume) {
