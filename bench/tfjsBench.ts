@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../src/backend';
-import { fastKernelsInEffect } from '../src/backend/kernels';
-import { WasmHeapExhaustedError } from '../src/backend/kernels/heapGuard';
+import { fastKernelsInEffect } from '../src/backend/ops';
+import { WasmHeapExhaustedError } from '../src/backend/ops/heapGuard';
 import { cachedMnrl, matryoshka, mnrl } from '../src/losses';
 import { createRandomBert } from '../src/models';
 import type { SentenceTransformer } from '../src/models';

@@ -7,8 +7,8 @@
  */
 export { initBackend, backendInfo } from './backend';
 export type { BackendChoice, BackendInfo } from './backend';
-export { fastKernelsInEffect } from './backend/kernels';
-export { WasmHeapExhaustedError } from './backend/kernels/heapGuard';
+export { fastKernelsInEffect } from './backend/ops';
+export { WasmHeapExhaustedError } from './backend/ops/heapGuard';
 export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 export { Random } from './util/random';

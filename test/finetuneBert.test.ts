@@ -8,8 +8,7 @@ import { initBackend } from '../src/backend';
 import { cachedMnrl, mnrl } from '../src/losses';
 import { createRandomBert } from '../src/models';
 import { finetune } from '../src/train/finetune';
-import { batchGradients } from '../src/train/gradients';
-import { makeBatch } from '../src/train/rows';
+import { batchGradients, makeBatch } from '../src/train/step';
 import { toyRows } from './finetuneFixtures';
 
 const TOKENIZER = join(__dirname, '../../../shared/models/all-MiniLM-L6-v2-config-and-tokenizer');

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend';
 import { readJsonLines } from '../src/data/jsonLines';
-import { toTrainingRows } from '../src/data/normalize';
+import { toTrainingRows } from '../src/data/rowFormats';
 import { addIds, buildIRSet } from '../src/data/irSet';
 import { trainTestSplit } from '../src/data/split';
 import { InformationRetrievalEvaluator } from '../src/eval';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAX_WASM_THREADS, requestedWasmThreads } from '../src/backend/kernels/wasmThreads';
+import { MAX_WASM_THREADS, requestedWasmThreads } from '../src/backend/ops/wasmThreads';
 
 const run = promisify(execFile);
 

@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { fastKernelsInEffect, registerFastKernels } from '../src/backend/kernels';
-import { guardWasmHeap, WasmHeapExhaustedError } from '../src/backend/kernels/heapGuard';
-import type { WasmBackend } from '../src/backend/kernels/wasmBackend';
+import { fastKernelsInEffect, registerFastKernels } from '../src/backend/ops';
+import { guardWasmHeap, WasmHeapExhaustedError } from '../src/backend/ops/heapGuard';
+import type { WasmBackend } from '../src/backend/ops/wasmBackend';
 import { Random } from '../src/util/random';
 
 // The wasm kernels are checked against tfjs's pure-JS cpu backend, which

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { parsePoolingConfig, pool, poolingConfigJson, type PoolingConfig } from '../src/models/pooling';
-import { l2Normalize } from '../src/models/normalize';
+import { parsePoolingConfig, pool, poolingConfigJson, type PoolingConfig } from '../src/models/pooling/pooling';
+import { l2Normalize } from '../src/models/pooling/normalize';
 import type { TokenBatch } from '../src/tokenizer/types';
 import { Random } from '../src/util/random';
 

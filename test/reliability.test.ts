@@ -18,7 +18,7 @@ import { createRandomBert, createStaticModel, loadModel } from '../src/models';
 import { encodeSafetensors, SafetensorsFile } from '../src/models/safetensors';
 import { loadTokenizer } from '../src/tokenizer/loadTokenizer';
 import { finetune } from '../src/train/finetune';
-import { batchGradients } from '../src/train/gradients';
+import { batchGradients } from '../src/train/step';
 import { EmbedlabError } from '../src/util/errors';
 import { encodeNpy, readNpy } from '../src/util/npy';
 import { Matrix } from '../src/util/matrix';

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { cachedMnrl, matryoshka, mnrl, type Loss } from '../src/losses';
-import { batchGradients, dropoutSeedFor } from '../src/train/gradients';
-import { makeBatch } from '../src/train/rows';
+import { batchGradients, dropoutSeedFor, makeBatch } from '../src/train/step';
 import { ToyEmbedder, toyRows } from './finetuneFixtures';
 
 async function gradsOf(model: ToyEmbedder, loss: Loss, size: number, negatives = 0) {

@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { registerFastKernels } from './kernels';
-import { startWasmBackend, wasmStartInfo } from './kernels/wasmThreads';
+import { registerFastKernels } from './ops';
+import { startWasmBackend, wasmStartInfo } from './ops/wasmThreads';
 
 /** A backend by what runs it: tfjs-node-gpu (CUDA), tfjs-node (native CPU), tfjs-backend-wasm, or pure-JS cpu. */
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';

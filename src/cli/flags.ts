@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseBackendChoice, type BackendChoice } from '../backend';
-import type { ColumnMapping } from '../data/normalize';
+import type { ColumnMapping } from '../data/rowFormats';
 import { parseSamplingRange } from '../mining/range';
 import { parseScheduler, type SchedulerName } from '../train/schedule';
 import { EmbedlabError } from '../util/errors';

@@ -8,7 +8,7 @@
  * const lr = numberOption(values.lr, '--lr', { above: 0 });
  * const dims = dimsOption(values.dims, '--dims'); // "768,512,256" → [768, 512, 256]
  */
-import type { ColumnMapping } from '../data/normalize';
+import type { ColumnMapping } from '../data/rowFormats';
 import { EmbedlabError } from '../util/errors';
 
 export interface NumberBounds {

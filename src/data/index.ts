@@ -14,7 +14,7 @@ export {
   type NormalizeResult,
   type EmptyText,
   type TrainingFormat,
-} from './normalize';
+} from './rowFormats';
 export { trainTestSplit, type SplitOptions } from './split';
 export { dedupeRows, type DedupeOptions } from './dedupe';
 export { addIds, buildIRSet, irSetFromObjects, type BuildIRSetOptions } from './irSet';

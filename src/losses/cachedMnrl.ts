@@ -1,5 +1,7 @@
 import { EmbedlabError } from '../util/errors';
+import { gradCache } from './gradCache';
 import { MultipleNegativesRankingLoss, type MnrlOptions } from './mnrl';
+import type { BatchGradients, GradientContext } from './types';
 
 /** Options for {@link cachedMnrl}. */
 export interface CachedMnrlOptions extends MnrlOptions {
@@ -13,7 +15,7 @@ export interface CachedMnrlOptions extends MnrlOptions {
  * than what fits in memory at once.
  *
  * The loss value and gradients are those of {@link MultipleNegativesRankingLoss}
- * on the whole batch. The trainer runs each step in three stages:
+ * on the whole batch. Each step runs in three stages ({@link gradCache}):
  *
  * 1. embed every column in mini-batches of `miniBatchSize` **without** gradients;
  * 2. compute the loss on the stacked embeddings `E` and its gradient `G = ∂L/∂E`;
@@ -37,6 +39,8 @@ export interface CachedMnrlOptions extends MnrlOptions {
 export class CachedMultipleNegativesRankingLoss extends MultipleNegativesRankingLoss {
   override readonly name: string = 'CachedMultipleNegativesRankingLoss';
   readonly miniBatchSize: number;
+  /** GradCache in mini-batches of {@link miniBatchSize} texts. */
+  readonly gradients = (context: GradientContext): Promise<BatchGradients> => gradCache(context, this.miniBatchSize);
 
   constructor(options: CachedMnrlOptions = {}) {
     super(options);

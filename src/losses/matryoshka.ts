@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import { l2Normalize } from './similarity';
-import type { Loss, LossExtra, LossRequirements } from './types';
+import type { BatchGradients, GradientContext, Loss, LossExtra, LossRequirements } from './types';
 
 /** Options for {@link matryoshka}. */
 export interface MatryoshkaOptions {
@@ -47,6 +47,8 @@ export class MatryoshkaLoss implements Loss {
   readonly name = 'MatryoshkaLoss';
   readonly requires: LossRequirements;
   readonly miniBatchSize?: number;
+  /** The inner loss's own gradient path (GradCache), applied to this whole sum. */
+  readonly gradients?: (context: GradientContext) => Promise<BatchGradients>;
   /** Dims, largest first. */
   readonly dims: number[];
   /** Weights matching {@link dims}. */
@@ -81,6 +83,7 @@ export class MatryoshkaLoss implements Loss {
     this.nDimsPerStep = nDimsPerStep;
     this.requires = inner.requires;
     if (inner.miniBatchSize !== undefined) this.miniBatchSize = inner.miniBatchSize;
+    if (inner.gradients) this.gradients = inner.gradients;
   }
 
   compute(embeddings: tf.Tensor2D[], labels?: tf.Tensor1D, extra?: LossExtra): tf.Scalar {

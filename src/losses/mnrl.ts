@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../util/errors';
-import { cosSim, crossEntropy, range } from './similarity';
+import { range } from '../util/range';
+import { crossEntropy } from './crossEntropy';
+import { cosSim } from './similarity';
 import type { Loss, LossRequirements } from './types';
 
 /** Options for {@link mnrl}. */

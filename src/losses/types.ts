@@ -40,13 +40,59 @@ export interface Loss {
   readonly name: string;
   readonly requires: LossRequirements;
   /**
-   * When set, the trainer uses GradCache: it embeds the batch in mini-batches of
-   * this size without gradients, differentiates the loss w.r.t. the embeddings,
-   * then re-runs each mini-batch with gradients. Same loss and gradients as the
-   * plain path, with memory set by the mini-batch instead of the batch.
+   * Texts per forward pass with gradients, for a loss that computes its
+   * gradients in mini-batches (GradCache); shown in reports and the model card.
    */
   readonly miniBatchSize?: number;
+  /**
+   * Computes the batch's loss and weight gradients itself, in place of the
+   * trainer's single forward-backward pass over the whole batch:
+   * {@link CachedMultipleNegativesRankingLoss} runs GradCache here. The
+   * context's `scaledLoss` is the loss being trained, so a wrapper
+   * (MatryoshkaLoss) passes its inner loss's function on unchanged.
+   */
+  readonly gradients?: (context: GradientContext) => Promise<BatchGradients>;
   compute(embeddings: tf.Tensor2D[], labels?: tf.Tensor1D, extra?: LossExtra): tf.Scalar;
   /** Hyper-parameters, for checkpoints and the model card. */
   config(): Record<string, unknown>;
+}
+
+/** One batch, as the loss sees it: texts per column, plus labels / teacher scores. */
+export interface TextBatch {
+  /** `[anchor[], positive[], negative_1[], …]`, each `batchSize` long. */
+  columns: string[][];
+  /** Per-row similarity score (CoSENT). */
+  labels?: Float32Array;
+  /** Per-row teacher scores, `[positive, ...negatives]` (distillation). */
+  teacherScores?: number[][];
+}
+
+/** The loss of one batch and its gradients w.r.t. the model weights (by HF name). */
+export interface BatchGradients {
+  /** The unscaled loss value. */
+  loss: number;
+  /** Gradients of `scale · loss`; the caller disposes them. Weights the loss does not reach are absent. */
+  grads: Map<string, tf.Tensor>;
+}
+
+/**
+ * What the trainer hands {@link Loss.gradients} for one batch: the model and
+ * the loss as functions, so a loss can run its own forward/backward schedule.
+ */
+export interface GradientContext {
+  readonly batch: TextBatch;
+  /** The factor `scaledLoss` multiplies by (1 / gradient-accumulation steps). */
+  readonly scale: number;
+  /**
+   * Embeds `texts` — mini-batch `chunk` of column `column` — with gradients
+   * recorded when called under a tape. The model's dropout masks are seeded
+   * by (column, chunk), so embedding the same mini-batch again sees the same masks.
+   */
+  embed(texts: string[], column: number, chunk: number): tf.Tensor2D;
+  /** `scale ·` the loss being trained on `embeddings` (one tensor per column). */
+  scaledLoss(embeddings: tf.Tensor2D[]): tf.Scalar;
+  /** Adds the gradients of `f` w.r.t. every trainable weight into `total`, by weight name. */
+  addWeightGradients(f: () => tf.Scalar, total: Map<string, tf.Tensor>): void;
+  /** The trainer's own path: one forward-backward pass over the whole batch. */
+  plain(): Promise<BatchGradients>;
 }

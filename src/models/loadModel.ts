@@ -18,9 +18,9 @@ import { EmbedlabError, where } from '../util/errors';
 import { checkOptions, checkString } from '../util/validate';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import type { InputModule } from './inputModule';
-import { parsePoolingConfig, type PoolingConfig } from './pooling';
+import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
-import { StaticEmbedding } from './staticEmbedding';
+import { StaticEmbedding } from './static/staticEmbedding';
 import { BertTransformer } from './transformerModule';
 
 export interface LoadModelOptions extends HubOptions {

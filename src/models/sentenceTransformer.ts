@@ -25,9 +25,9 @@ import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
-import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling';
-import { l2Normalize } from './normalize';
-import { modelCard } from './modelCard';
+import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
+import { l2Normalize } from './pooling/normalize';
+import { modelCard } from './export/modelCard';
 
 export interface SentenceTransformerSettings {
   /** Pooling module (required when the input module produces token embeddings). */

@@ -6,20 +6,20 @@
  * import { finetune, matryoshka, mnrl } from 'embedlab';
  * const run = await finetune(model, rows, { loss: matryoshka(mnrl(), { dims: [256, 128, 64] }), epochs: 1 });
  */
-export { finetune } from './finetune';
-export type {
-  FinetuneOptions,
-  FinetuneResult,
-  ProgressInfo,
-  StepRecord,
-  EvalRecord,
-  TrainingHistory,
-  TrainerState,
-} from './types';
+export {
+  finetune,
+  type FinetuneOptions,
+  type FinetuneResult,
+  type ProgressInfo,
+  type StepRecord,
+  type EvalRecord,
+  type TrainingHistory,
+} from './finetune';
+export type { TrainerState } from './checkpoints';
 export { AdamW, defaultNoDecay, type AdamWOptions, type AdamWState } from './optimizer';
 export { learningRateAt, resolveWarmupSteps, parseScheduler, SCHEDULERS, type SchedulerName, type ScheduleConfig } from './schedule';
-export { clipGradNorm } from './clip';
 export { planEpoch, type BatchSamplerName, type SamplerOptions } from './sampler';
-export { batchGradients, type BatchGradients, type BatchGradientOptions } from './gradients';
-export { checkRows, makeBatch, type TextBatch } from './rows';
-export { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoint';
+export { batchGradients, clipGradNorm, makeBatch, type BatchGradientOptions } from './step';
+export type { BatchGradients, TextBatch } from '../losses/types';
+export { checkRows } from './plan';
+export { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoints';

@@ -11,8 +11,7 @@ import { SafetensorsFile } from '../models/safetensors';
 import { EmbedlabError } from '../util/errors';
 import { EXPLAINED_FS_CODES, explainFsError } from '../util/fsErrors';
 import { checkOutput, prepareOutputFolder } from '../util/outputs';
-import { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoint';
-import type { TrainerState } from './types';
+import { listCheckpoints, readTrainerState, type CheckpointRef, type TrainerState } from './checkpoints';
 
 /** How the user spells the output settings: API option names, or CLI flags. */
 export interface RunFolderNames {

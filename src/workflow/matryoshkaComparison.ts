@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend';
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../data';
-import type { ColumnMapping } from '../data/normalize';
+import type { ColumnMapping } from '../data/rowFormats';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';

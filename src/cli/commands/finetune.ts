@@ -1,12 +1,12 @@
 import { addIds, buildIRSet, loadRecords, toTrainingRows, trainTestSplit } from '../../data';
-import type { ColumnMapping } from '../../data/normalize';
+import type { ColumnMapping } from '../../data/rowFormats';
 import type { TrainingRow } from '../../data/types';
 import { InformationRetrievalEvaluator } from '../../eval';
 import { cachedMnrl, cosent, distillKL, matryoshka, mnrl, type Loss } from '../../losses';
 import { loadModel } from '../../models';
 import { finetune } from '../../train/finetune';
+import type { FinetuneOptions } from '../../train/finetune';
 import { checkRunFolder, TrainingWriteError, type RunFolderNames } from '../../train/runFolder';
-import type { FinetuneOptions } from '../../train/types';
 import { EmbedlabError } from '../../util/errors';
 import { formatDuration, terminalProgress } from '../../../widgets';
 import type { Command } from '../command';

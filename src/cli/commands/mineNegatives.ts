@@ -1,5 +1,5 @@
 import { loadRecords } from '../../data/load';
-import { detectFormat, toTrainingRows } from '../../data/normalize';
+import { detectFormat, toTrainingRows } from '../../data/rowFormats';
 import { columnsOf, type DataRecord } from '../../data/records';
 import { saveTrainingRows } from '../../data/save';
 import { exportEmbeddings } from '../../mining/exportEmbeddings';

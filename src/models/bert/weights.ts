@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { EmbedlabError } from '../../util/errors';
-import { sameShape, toVariable, transposeHost } from '../hostTensor';
+import { sameShape, toVariable, transposeHost } from '../safetensors/hostTensor';
 import type { HostTensor } from '../safetensors/dtypes';
 import type { BertConfig } from './config';
 

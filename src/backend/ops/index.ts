@@ -24,7 +24,7 @@
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import { registerFastKernels } from './backend/kernels';
+ * import { registerFastKernels } from './backend/ops';
  * await tf.setBackend('wasm');
  * registerFastKernels();
  * // ['BatchMatMul', '_FusedMatMul', 'Sum', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']

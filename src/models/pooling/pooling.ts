@@ -23,8 +23,8 @@
  * const sentences = pool(tokenEmbeddings, batch, config); // [batch, 384]
  */
 import * as tf from '@tensorflow/tfjs';
-import { EmbedlabError } from '../util/errors';
-import type { TokenBatch } from '../tokenizer/types';
+import { EmbedlabError } from '../../util/errors';
+import type { TokenBatch } from '../../tokenizer/types';
 
 export type PoolingMode = 'cls' | 'max' | 'mean' | 'mean_sqrt_len_tokens' | 'weightedmean' | 'lasttoken';
 

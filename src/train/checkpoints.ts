@@ -1,15 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SafetensorsFile, readSafetensors, writeSafetensors } from '../models/safetensors';
 import type { HostTensor } from '../models/safetensors';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { readJsonFile } from '../util/readJson';
 import { writeFileAtomic } from '../util/fs';
-import { assignWeights, copyTrainableWeights } from './hostWeights';
+import type { TrainingHistory } from './finetune';
 import type { AdamW, AdamWState } from './optimizer';
-import type { TrainerState } from './types';
+import { newestLoadableCheckpoint } from './runFolder';
+import type { BatchSamplerName } from './sampler';
+
+/**
+ * `trainer_state.json` in a checkpoint. No random-generator state is needed:
+ * an epoch's batch order derives from `seed + epoch`, and every per-step draw
+ * (Matryoshka `nDimsPerStep`, dropout masks of models with `seedDropout`)
+ * from the seed and the step number, so the position below replays them.
+ */
+export interface TrainerState {
+  format: 'embedlab.trainer_state';
+  version: 1;
+  /** Optimizer steps done. */
+  globalStep: number;
+  /** Epoch (0-based) and batch index within it where training continues. */
+  epoch: number;
+  batchInEpoch: number;
+  totalSteps: number;
+  history: TrainingHistory;
+  bestMetric?: number;
+  bestStep?: number;
+  /** Folder name of the best checkpoint, e.g. `checkpoint-120`. */
+  bestCheckpoint?: string;
+  metricForBestModel?: string;
+  /** Trainable weight names and shapes. */
+  modelFingerprint: [string, number[]][];
+  /** What must not change between a run and its resume. */
+  run: RunSignature;
+}
+
+/** Settings a resumed run must share with the run that wrote the checkpoint. */
+export interface RunSignature {
+  rows: number;
+  dataHash: string;
+  batchSize: number;
+  gradAccumSteps: number;
+  seed: number;
+  batchSampler: BatchSamplerName;
+  dropLast: boolean;
+  negatives: number;
+  loss: string;
+}
 
 const STATE_FILE = 'trainer_state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -157,5 +199,143 @@ export async function pruneCheckpoints(outputDir: string, limit: number, keep: (
     if (protectedPaths.has(ref.path)) continue;
     await rm(ref.path, { recursive: true, force: true });
     excess -= 1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing during a run
+
+/** Where training continues after a checkpoint: the epoch (0-based) and the batch within it. */
+export interface ResumePosition {
+  epoch: number;
+  batchInEpoch: number;
+}
+
+/** The best evaluation so far. */
+export interface BestModel {
+  value: number;
+  step: number;
+  /** Folder name of that step's checkpoint (`checkpoint-<step>`), when checkpoints are written. */
+  checkpoint?: string;
+}
+
+/** What a checkpoint records of the best model (a {@link BestModelTracker}). */
+export interface BestSoFar {
+  readonly current?: BestModel;
+  /** The best checkpoint's folder, never pruned. */
+  readonly checkpointPath?: string;
+}
+
+/** What a run's checkpoints share (the run plan has it all). */
+export interface CheckpointRun {
+  schedule: { totalSteps: number };
+  /** The metric that picks the best model. */
+  metric?: string;
+  signature: RunSignature;
+  saveTotalLimit?: number;
+}
+
+/**
+ * Writes the `checkpoint-<step>/` folders of one run: weights, optimizer
+ * moments and the trainer state (position, history, best model, what a
+ * resume must match); then prunes to `saveTotalLimit`, never deleting the
+ * best checkpoint, and calls `onCheckpoint`.
+ */
+export class CheckpointWriter {
+  constructor(
+    private readonly outputDir: string,
+    private readonly model: SentenceEmbedder,
+    private readonly optimizer: AdamW,
+    private readonly run: CheckpointRun,
+    private readonly callbacks: { onCheckpoint?: (path: string) => void },
+  ) {}
+
+  /** Writes the checkpoint of `globalStep`; returns its folder. */
+  async write(globalStep: number, resumeAt: ResumePosition, history: TrainingHistory, best: BestSoFar): Promise<string> {
+    const state: TrainerState = {
+      format: 'embedlab.trainer_state',
+      version: 1,
+      globalStep,
+      epoch: resumeAt.epoch,
+      batchInEpoch: resumeAt.batchInEpoch,
+      totalSteps: this.run.schedule.totalSteps,
+      history,
+      bestMetric: best.current?.value,
+      bestStep: best.current?.step,
+      bestCheckpoint: best.current?.checkpoint,
+      metricForBestModel: this.run.metric,
+      modelFingerprint: modelFingerprint(this.model),
+      run: this.run.signature,
+    };
+    const path = await saveCheckpoint(this.outputDir, this.model, this.optimizer, state);
+    if (this.run.saveTotalLimit !== undefined) {
+      await pruneCheckpoints(this.outputDir, this.run.saveTotalLimit, [best.checkpointPath]);
+    }
+    this.callbacks.onCheckpoint?.(path);
+    return path;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Resuming
+
+/** A checkpoint to continue from, already checked against the model and the run. */
+export interface ResumePoint {
+  path: string;
+  state: TrainerState;
+}
+
+/**
+ * The checkpoint `resume` names (`true`: the newest in `outputDir` that loads;
+ * broken newer ones are skipped through `warn`), refused when it was written
+ * for another model or with other data or batch settings.
+ */
+export function findResumePoint(
+  model: SentenceEmbedder,
+  resume: boolean | string | undefined,
+  outputDir: string | undefined,
+  signature: RunSignature,
+  warn: (message: string) => void,
+): ResumePoint | undefined {
+  if (resume) {
+    const newest = resume === true ? newestLoadableCheckpoint(outputDir!, warn) : undefined;
+    const path = resume === true ? newest?.path : resolve(resume);
+    if (!path) throw new EmbedlabError(`nothing to resume: ${outputDir} holds no checkpoint-<step> folder that loads`);
+    const state = newest?.state ?? readTrainerState(path);
+    checkFingerprint(path, state, model);
+    const changed = signatureChanges(state.run, signature);
+    if (changed.length > 0) {
+      throw new EmbedlabError(`cannot resume from ${path}: ${changed.join('; ')}. Resume with the same data and batch settings.`);
+    }
+    return { path, state };
+  }
+  // an earlier run's checkpoints without resume were refused (or cleared for overwrite) by checkRunFolder
+  return undefined;
+}
+
+/** Each field that differs, as `batchSize was 8, now 4`. */
+export function signatureChanges(saved: RunSignature | undefined, current: RunSignature): string[] {
+  return (Object.keys(current) as (keyof RunSignature)[])
+    .filter((k) => saved?.[k] !== current[k])
+    .map((k) => `${k} was ${JSON.stringify(saved?.[k])}, now ${JSON.stringify(current[k])}`);
+}
+
+// ---------------------------------------------------------------------------
+// Weights in host memory
+
+/** The trainable weights copied to host memory, by `namedWeights()` name, exactly as the model holds them. */
+export async function copyTrainableWeights(model: SentenceEmbedder): Promise<Map<string, HostTensor>> {
+  const out = new Map<string, HostTensor>();
+  for (const [name, v] of model.namedWeights()) {
+    if (v.trainable) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
+  }
+  return out;
+}
+
+/** Puts host copies back into the model's weights of the same names. */
+export function assignWeights(model: SentenceEmbedder, weights: Map<string, HostTensor>): void {
+  const named = model.namedWeights();
+  for (const [name, { shape, data }] of weights) {
+    tf.tidy(() => named.get(name)!.assign(tf.tensor(data, shape)));
   }
 }

@@ -17,9 +17,9 @@ import type { HostTensor } from './safetensors/dtypes';
 import { BertEncoder } from './bert/bertEncoder';
 import { BERT_DEFAULTS, parseBertConfig } from './bert/config';
 import { bertTensorSpecs, bertVariables } from './bert/weights';
-import type { PoolingMode } from './pooling';
+import type { PoolingMode } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
-import { StaticEmbedding } from './staticEmbedding';
+import { StaticEmbedding } from './static/staticEmbedding';
 import { BertTransformer } from './transformerModule';
 
 export interface RandomBertOptions {

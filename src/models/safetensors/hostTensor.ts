@@ -1,6 +1,6 @@
 /** Helpers between checkpoint tensors in host memory ({@link HostTensor}) and tfjs variables. */
 import * as tf from '@tensorflow/tfjs';
-import type { HostTensor } from './safetensors/dtypes';
+import type { HostTensor } from './dtypes';
 
 /** `[rows, cols]` → `[cols, rows]` on the host (row-major). */
 export function transposeHost({ shape, data }: HostTensor): HostTensor {

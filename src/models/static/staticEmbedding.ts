@@ -13,18 +13,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { EmbedlabError } from '../util/errors';
-import { writeFileAtomic } from '../util/fs';
-import { Random } from '../util/random';
-import { loadTokenizer } from '../tokenizer/loadTokenizer';
-import type { TextTokenizer } from '../tokenizer/textTokenizer';
-import type { TokenBatch } from '../tokenizer/types';
-import type { InputModule } from './inputModule';
-import { embeddingLookup } from './ops';
-import { loadModelWeights } from './safetensors/loadWeights';
-import { writeSafetensors } from './safetensors/write';
-import type { HostTensor } from './safetensors/dtypes';
-import { toVariable } from './hostTensor';
+import { EmbedlabError } from '../../util/errors';
+import { writeFileAtomic } from '../../util/fs';
+import { Random } from '../../util/random';
+import { loadTokenizer } from '../../tokenizer/loadTokenizer';
+import type { TextTokenizer } from '../../tokenizer/textTokenizer';
+import type { TokenBatch } from '../../tokenizer/types';
+import type { InputModule } from '../inputModule';
+import { embeddingLookup } from '../ops';
+import { loadModelWeights } from '../safetensors/loadWeights';
+import { writeSafetensors } from '../safetensors/write';
+import type { HostTensor } from '../safetensors/dtypes';
+import { toVariable } from '../safetensors/hostTensor';
 
 const WEIGHT = 'embedding.weight';
 
