@@ -40,7 +40,7 @@ function oneOf<T extends string>(choices: readonly T[], help: string): Flag<T> {
     value: choices.join('|'),
     help,
     parse: (raw, flag) => {
-      if (!(choices as readonly string[]).includes(raw)) throw new EmbedlabError(`${flag} must be one of ${choices.join(', ')}, got "${raw}"`);
+      if (!(choices as readonly string[]).includes(raw)) throw new EmbedlabError(`${flag} "${raw}" is not one of: ${choices.join(', ')}`);
       return raw as T;
     },
   };
