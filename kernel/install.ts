@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbedlabError } from '../src/util/errors';
-import { PACKAGE_ROOT, packageManifest } from './packageRoot';
+import { PACKAGE_ROOT, packageManifest } from '../src/util/packageRoot';
 
 /** Default kernel name (`jupyter kernelspec list` shows it). */
 export const DEFAULT_KERNEL_NAME = 'embedlab';
@@ -28,9 +28,15 @@ export interface KernelSpec {
 }
 
 export interface KernelSpecOptions {
-  /** Shown in the kernel picker (default "TypeScript (embedlab)"). */
+  /**
+   * Shown in the kernel picker.
+   * @default "TypeScript (embedlab)"
+   */
   displayName?: string;
-  /** Node binary Jupyter runs (default: the one running now). */
+  /**
+   * Node binary Jupyter runs.
+   * @default the one running now
+   */
   node?: string;
 }
 
@@ -64,11 +70,19 @@ export function buildKernelSpec(options: KernelSpecOptions = {}): KernelSpec {
 export type KernelLocation = { user: true } | { sysPrefix: true } | { prefix: string };
 
 export interface KernelInstallOptions extends KernelSpecOptions {
-  /** Kernel name, `[a-z0-9._-]+` (default "embedlab"). */
+  /**
+   * Kernel name, `[a-z0-9._-]+`.
+   * @default "embedlab"
+   */
   name?: string;
-  /** Default: the per-user kernels folder. */
+  /**
+   * @default the per-user kernels folder
+   */
   location?: KernelLocation;
-  /** The `jupyter` command (default: $JUPYTER, else `jupyter` on PATH). */
+  /**
+   * The `jupyter` command.
+   * @default `$JUPYTER`, else `jupyter` on PATH
+   */
   jupyter?: string;
 }
 

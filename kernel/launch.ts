@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { linkPackageForNotebook, type TypeScriptSystem } from './moduleLink';
 import { trackCells } from './cellTracking';
 import { patchKernelInfo } from './kernelInfo';
-import { PACKAGE_ROOT, packageManifest } from './packageRoot';
+import { PACKAGE_ROOT, packageManifest } from '../src/util/packageRoot';
 import { honourStopOnError } from './stopOnError';
 import { rewriteShorthandProperties, type TypeScriptApi } from './shorthandProperties';
 

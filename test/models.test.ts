@@ -244,10 +244,10 @@ test('bad model folders give errors naming the file and tensor', async () => {
   const expectError = async (dir: string, pattern: RegExp) =>
     assert.rejects(loadModel(dir), (e: Error) => e.name === 'EmbedlabError' && pattern.test(e.message));
 
-  const roberta = copyModel(GOLDEN);
+  const t5 = copyModel(GOLDEN);
   const config = JSON.parse(readFileSync(join(GOLDEN, 'config.json'), 'utf8'));
-  writeFileSync(join(roberta, 'config.json'), JSON.stringify({ ...config, model_type: 'roberta', architectures: ['RobertaModel'] }));
-  await expectError(roberta, new RegExp(`${join(roberta, 'config.json')}: model_type "roberta" is not supported`));
+  writeFileSync(join(t5, 'config.json'), JSON.stringify({ ...config, model_type: 't5', architectures: ['T5EncoderModel'] }));
+  await expectError(t5, new RegExp(`${join(t5, 'config.json')}: model_type "t5" is not supported; .*"bert" .*"xlm-roberta" .*"distilbert" .*"mpnet"`));
 
   const wrongShape = copyModel(GOLDEN);
   const tensors = readSafetensors(join(wrongShape, 'model.safetensors'));

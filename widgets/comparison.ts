@@ -32,6 +32,9 @@ function flatMetrics(input: MetricsInput): Record<string, number> {
  * Picks `metric` (e.g. `ndcg@10`) per dimension out of flat metric keys such
  * as `dim_768_cosine_ndcg@10` (an evaluator name prefix is allowed). Keys
  * without a `dim_N_` part count as the full dimension (`undefined`).
+ *
+ * @example
+ * metricByDimension({ 'dim_768_cosine_ndcg@10': 0.82, 'dim_64_cosine_ndcg@10': 0.79 }); // Map { 768 → 0.82, 64 → 0.79 }
  */
 export function metricByDimension(input: MetricsInput, metric = 'ndcg@10'): Map<number | undefined, number> {
   const byDim = new Map<number | undefined, number>();
@@ -116,7 +119,12 @@ function rowCells(r: ComparisonRow): string[] {
   ];
 }
 
-/** The comparison as a fixed-width text table. */
+/**
+ * The comparison as a fixed-width text table.
+ *
+ * @example
+ * console.log(comparisonText(compareMetrics(baseline, finetuned)));
+ */
 export function comparisonText(rows: ComparisonRow[], metric = 'ndcg@10', labels: ComparisonLabels = {}): string {
   return textTable(['dim', ...scoreHeaders(metric, labels)], rows.map(rowCells));
 }

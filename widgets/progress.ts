@@ -26,17 +26,29 @@ export interface ProgressBar extends ProgressCallback {
 
 /** Options of every progress bar. */
 export interface ProgressOptions {
-  /** What the `(done, total)` form counts, e.g. "texts" (default "items"). */
+  /**
+   * What the `(done, total)` form counts, e.g. "texts".
+   * @default "items"
+   */
   unit?: string;
-  /** Least time between two redraws (default 150 ms notebook, 100 ms terminal); the last report always draws. */
+  /**
+   * Least time between two redraws, in ms; the last report always draws.
+   * @default 150 in a notebook, 100 in a terminal (0 without a TTY)
+   */
   minIntervalMs?: number;
 }
 
 /** Options of {@link terminalProgress} (and {@link progressBar} outside a notebook). */
 export interface TerminalProgressOptions extends ProgressOptions {
-  /** Where to write (default process.stderr). */
+  /**
+   * Where to write.
+   * @default process.stderr
+   */
   stream?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  /** Without a TTY, print a line each time progress crosses a multiple of this (default 10 %). */
+  /**
+   * Without a TTY, print a line each time progress crosses a multiple of this many percent.
+   * @default 10
+   */
   everyPercent?: number;
 }
 

@@ -1,16 +1,12 @@
 /** The numbers behind a progress bar, and their text form — shared by the notebook and terminal bars. */
+import type { ProgressInfo } from '../src/train/finetune';
 import { formatNumber } from './html';
 
-/** What the trainer reports after each optimizer step. */
-export interface TrainingProgress {
-  step: number;
-  totalSteps: number;
-  loss?: number;
-  lr?: number;
-  epoch?: number;
-  examplesPerSec?: number;
-  etaSeconds?: number;
-}
+/**
+ * A training report: {@link ProgressInfo} as `finetune`'s `onProgress` gives it,
+ * or any part of one that has `step` and `totalSteps`.
+ */
+export type TrainingProgress = Pick<ProgressInfo, 'step' | 'totalSteps'> & Partial<ProgressInfo>;
 
 /**
  * A progress callback for both shapes embedlab reports: training

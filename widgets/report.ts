@@ -65,6 +65,9 @@ export function renderReport(report: Report): string {
 /**
  * Writes {@link renderReport} to `path` atomically; returns the path. An existing file is
  * replaced only when embedlab wrote it, or with `overwrite`.
+ *
+ * @example
+ * await saveReport('report.html', { title: 'Fine-tuning', sections: [{ heading: 'NDCG@10', chart: metricByDimensionChart(runs) }] });
  */
 export async function saveReport(path: string, report: Report, options: { overwrite?: boolean } = {}): Promise<string> {
   checkOutput({ path, kind: 'file', name: 'saveReport(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });

@@ -13,13 +13,27 @@ export interface SweepRun {
 
 /** Options of {@link sweepChart}. */
 export interface SweepChartOptions {
-  /** The metric key to plot (default: the first key ending in `ndcg@10`). */
+  /**
+   * The metric key to plot.
+   * @default the first key ending in `ndcg@10`
+   */
   metric?: string;
-  /** `heatmap` (two parameters; others are maximised over) or `parcoords` (all). Default: heatmap for two varying parameters, else parcoords. */
+  /**
+   * `heatmap` (two parameters; others are maximised over) or `parcoords` (all).
+   * @default heatmap for two varying parameters, else parcoords
+   */
   kind?: 'heatmap' | 'parcoords';
-  /** Heatmap axes (default: the first two varying parameters). */
+  /**
+   * Heatmap x axis: a parameter name.
+   * @default the first varying parameter
+   */
   x?: string;
+  /**
+   * Heatmap y axis: a parameter name.
+   * @default the next varying parameter
+   */
   y?: string;
+  /** Chart title. */
   title?: string;
 }
 

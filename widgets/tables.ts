@@ -11,10 +11,17 @@ export type TableLike =
 
 /** Options of {@link tableHtml}, {@link tableText} and {@link showTable}. */
 export interface TableOptions {
-  /** Rows shown (default 20); the caption says how many were left out. */
+  /**
+   * Rows shown; the caption says how many were left out.
+   * @default 20
+   */
   limit?: number;
+  /** Shown above the table. */
   caption?: string;
-  /** Decimals for non-integer numbers (default 4). */
+  /**
+   * Decimals for non-integer numbers.
+   * @default 4
+   */
   digits?: number;
 }
 

@@ -1,23 +1,18 @@
 /** Training curves: loss and learning rate per step, evaluation metrics per evaluation. */
+import type { EvalRecord, StepRecord, TrainingHistory } from '../src/train/finetune';
 import { Chart } from './chart';
 import { formatNumber } from './html';
 
-/** One logged optimizer step. */
-export interface StepLogEntry {
-  step: number;
-  loss?: number;
-  lr?: number;
-  epoch?: number;
-}
+/** A {@link StepRecord} of which only `step` is required. */
+export type StepLogEntry = Pick<StepRecord, 'step'> & Partial<StepRecord>;
 
-/** One evaluation during training. */
-export interface EvalLogEntry {
-  step: number;
-  epoch?: number;
-  metrics: Record<string, number>;
-}
+/** An {@link EvalRecord} of which `epoch` may be missing. */
+export type EvalLogEntry = Pick<EvalRecord, 'step' | 'metrics'> & Partial<EvalRecord>;
 
-/** What `trainingCurves` reads: step log and evaluation log (either may be empty). */
+/**
+ * What `trainingCurves` reads: a {@link TrainingHistory} as `finetune` returns
+ * it, or steps and evaluations from elsewhere with the fields they have.
+ */
 export interface TrainingHistoryLike {
   steps?: StepLogEntry[];
   evals?: EvalLogEntry[];

@@ -46,7 +46,13 @@ const PACKAGES: Record<BackendChoice, string> = {
 let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
-/** The backend chosen by {@link initBackend}, if it has run. */
+/**
+ * The backend chosen by {@link initBackend}, if it has run.
+ *
+ * @example
+ * await initBackend();
+ * backendInfo()?.summary; // one line: which backend is active and why
+ */
 export function backendInfo(): BackendInfo | undefined {
   return active;
 }

@@ -4,7 +4,10 @@ import { readText } from '../util/readText';
 import type { DataRecord } from './records';
 
 export interface CsvOptions {
-  /** Field separator; default `,` (`\t` for `.tsv` files through `loadRecords`). */
+  /**
+   * Field separator.
+   * @default `,` (`\t` for `.tsv` files through `loadRecords`)
+   */
   delimiter?: string;
   /** Columns that must be present; a missing one is an error listing the columns found. */
   requiredColumns?: string[];

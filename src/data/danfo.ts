@@ -47,7 +47,12 @@ export function toDanfo(table: aq.ColumnTable): DanfoFrame {
   return new danfo.DataFrame(columns);
 }
 
-/** A danfo.js DataFrame as an arquero table. */
+/**
+ * A danfo.js DataFrame as an arquero table.
+ *
+ * @example
+ * const { rows } = toTrainingRows(fromDanfo(frame).objects());
+ */
 export function fromDanfo(frame: DanfoFrame): aq.ColumnTable {
   loader(); // same clear error when danfo is missing
   const columns: Record<string, unknown[]> = {};

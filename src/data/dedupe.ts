@@ -3,8 +3,9 @@ import type { TrainingRow } from './types';
 /** Options of {@link dedupeRows}. */
 export interface DedupeOptions {
   /**
-   * What makes two rows the same: `pair` (anchor, positive and negatives —
-   * default), `anchor`, `positive`, or `row` (pair plus score).
+   * What makes two rows the same: `pair` (anchor, positive and negatives),
+   * `anchor`, `positive`, or `row` (pair plus score).
+   * @default 'pair'
    */
   by?: 'pair' | 'anchor' | 'positive' | 'row';
 }

@@ -10,6 +10,8 @@ export {
   toTrainingRows,
   detectFormat,
   type ColumnMapping,
+  type TrainingRowsOptions,
+  type TrainingRowsResult,
   type NormalizeOptions,
   type NormalizeResult,
   type EmptyText,

@@ -5,6 +5,9 @@ import type { IRSet, TrainingRow } from './types';
  * Gives each row `id = String(index)` — the reference workflow's
  * `add_column("id", range(len(dataset)))`, done before splitting so query i
  * and document i share an id.
+ *
+ * @example
+ * const { train, test } = trainTestSplit(addIds(rows), { testSize: 0.1, seed: 42 });
  */
 export function addIds(rows: readonly TrainingRow[]): TrainingRow[] {
   return rows.map((row, i) => ({ ...row, id: String(i) }));
@@ -12,7 +15,10 @@ export function addIds(rows: readonly TrainingRow[]): TrainingRow[] {
 
 /** Options of {@link buildIRSet}. */
 export interface BuildIRSetOptions {
-  /** Merge identical document texts into one corpus entry (default true). */
+  /**
+   * Merge identical document texts into one corpus entry.
+   * @default true
+   */
   mergeDuplicates?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Normalises the dataset shapes users bring into {@link TrainingRow}s.
+ * Maps the row formats users bring onto {@link TrainingRow}s.
  *
  * Formats, detected from the column names (first match wins):
  *
@@ -44,16 +44,25 @@ export interface ColumnMapping {
 }
 
 /** Options of {@link toTrainingRows}. */
-export interface NormalizeOptions {
+export interface TrainingRowsOptions {
   /** Explicit column mapping (skips detection). */
   columns?: ColumnMapping;
-  /** Skip (default), reject, or keep rows with empty or missing texts. */
+  /**
+   * Skip, reject, or keep rows with empty or missing texts.
+   * @default 'skip'
+   */
   onEmpty?: 'skip' | 'error' | 'keep';
-  /** Several positives in one record: one row each (default) or the first only. */
+  /**
+   * Several positives in one record: one row each (`expand`) or the first only.
+   * @default 'expand'
+   */
   multiplePositives?: 'expand' | 'first';
   /** Names the data in messages (a file name). */
   source?: string;
-  /** Receives the warning about empty rows. Default: `console.warn`. */
+  /**
+   * Receives the warning about empty rows.
+   * @default `console.warn`
+   */
   onWarning?: (message: string) => void;
 }
 
@@ -66,12 +75,17 @@ export interface EmptyText {
 }
 
 /** What {@link toTrainingRows} produced, and what it left out. */
-export interface NormalizeResult {
+export interface TrainingRowsResult {
   rows: TrainingRow[];
   format: TrainingFormat;
   /** Records with empty or missing texts (skipped unless `onEmpty: 'keep'`). */
   empty: EmptyText[];
 }
+
+/** @deprecated Use {@link TrainingRowsOptions}. */
+export type NormalizeOptions = TrainingRowsOptions;
+/** @deprecated Use {@link TrainingRowsResult}. */
+export type NormalizeResult = TrainingRowsResult;
 
 const ACCEPTED =
   'query + pos[, neg, pos_scores, neg_scores, prompt] (FlagEmbedding); query|question + pos_doc[, neg_doc, query_id, doc_id] (NeMo); ' +
@@ -224,7 +238,7 @@ function formatEmpty(list: EmptyText[]): string {
  * // question/context detected; rows with an empty question or context skipped and listed in `empty`
  * toTrainingRows(records, { columns: { anchor: 'title', positive: 'body' } });
  */
-export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, options: NormalizeOptions = {}): NormalizeResult {
+export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, options: TrainingRowsOptions = {}): TrainingRowsResult {
   const records: DataRecord[] = Array.isArray(data) ? (data as DataRecord[]) : ((data as aq.ColumnTable).objects() as DataRecord[]);
   const source = options.source ?? 'data';
   if (records.length === 0) throw new EmbedlabError(`${source} has no records (it is empty); give a file with one record per row`);

@@ -5,12 +5,15 @@ import type { TrainingRow } from './types';
 
 /** Options of {@link saveTrainingRows} and {@link saveTrainTest}. */
 export interface SaveRowsOptions {
-  /** `jsonl` (default; one record per line, what Hugging Face `to_json` writes) or `json` (one array). */
+  /**
+   * `jsonl` (one record per line, what Hugging Face `to_json` writes) or `json` (one array).
+   * @default 'jsonl'
+   */
   format?: 'jsonl' | 'json';
   /**
-   * Record layout: `sentence-transformers` (default: anchor, positive,
-   * negative_1..n, score, id) or `flag-embedding` (query, pos, neg, pos_scores,
-   * neg_scores, id).
+   * Record layout: `sentence-transformers` (anchor, positive, negative_1..n,
+   * score, id) or `flag-embedding` (query, pos, neg, pos_scores, neg_scores, id).
+   * @default 'sentence-transformers'
    */
   layout?: 'sentence-transformers' | 'flag-embedding';
   /**

@@ -3,11 +3,19 @@ import { Random } from '../util/random';
 
 /** Options of {@link trainTestSplit}. */
 export interface SplitOptions {
-  /** Fraction of rows in (0, 1), or a row count ≥ 1. Default 0.1. */
+  /**
+   * Fraction of rows in (0, 1), or a row count ≥ 1.
+   * @default 0.1
+   */
   testSize?: number;
-  /** Default 42. */
+  /**
+   * @default 42
+   */
   seed?: number;
-  /** Shuffle before splitting (default true); false keeps the last rows as the test set. */
+  /**
+   * Shuffle before splitting; false keeps the last rows as the test set.
+   * @default true
+   */
   shuffle?: boolean;
 }
 

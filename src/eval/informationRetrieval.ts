@@ -41,19 +41,37 @@ import type { EvaluateOptions, Evaluator } from './types';
 
 /** Options of {@link InformationRetrievalEvaluator} and {@link evaluateEmbeddings}. */
 export interface InformationRetrievalOptions extends IRMetricConfig {
-  /** Matryoshka dims to evaluate (truncate, re-normalise). Default: the full width only, keys without a dim prefix. */
+  /**
+   * Matryoshka dims to evaluate (truncate, re-normalise).
+   * @default the full width only, keys without a dim prefix
+   */
   dims?: number[];
   /** Prefix before the dim / similarity (upstream's `name`). */
   name?: string;
-  /** `cosine` (default) or `dot` (raw dot product of the truncated vectors). */
+  /**
+   * `cosine`, or `dot` (raw dot product of the truncated vectors).
+   * @default 'cosine'
+   */
   similarity?: Similarity;
-  /** Corpus documents encoded and scored together (default 50,000, as upstream). */
+  /**
+   * Corpus documents encoded and scored together (as upstream).
+   * @default 50000
+   */
   corpusChunkSize?: number;
-  /** Queries scored together; with corpusChunkSize it bounds the score buffer (default 1,024). */
+  /**
+   * Queries scored together; with corpusChunkSize it bounds the score buffer.
+   * @default 1024
+   */
   queryChunkSize?: number;
-  /** `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu). */
+  /**
+   * `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu).
+   * @default 'auto'
+   */
   engine?: 'auto' | ScoringEngine;
-  /** Encoding batch size (default 32). */
+  /**
+   * Encoding batch size.
+   * @default 32
+   */
   batchSize?: number;
   /**
    * Prompt prepended to queries / documents when encoding (e.g. "query: ").
@@ -62,11 +80,16 @@ export interface InformationRetrievalOptions extends IRMetricConfig {
    * the model defines one (upstream's `encode_query` / `encode_document`).
    */
   queryPrompt?: string;
+  /** Prompt prepended to documents; see {@link queryPrompt}. */
   corpusPrompt?: string;
-  /** Names of prompts in the model's `config_sentence_transformers.json` (e.g. "query"). */
+  /** Name of a prompt in the model's `config_sentence_transformers.json` for queries (e.g. "query"). */
   queryPromptName?: string;
+  /** Name of a prompt in the model's `config_sentence_transformers.json` for documents (e.g. "document"). */
   corpusPromptName?: string;
-  /** Metric that {@link Evaluator.primaryMetric} names; default `ndcg@max` of the first dim. */
+  /**
+   * Metric that {@link Evaluator.primaryMetric} names.
+   * @default `ndcg@max` of the first dim
+   */
   primaryMetric?: string;
 }
 

@@ -19,15 +19,26 @@ import { EmbedlabError } from '../util/errors';
 
 /** Which cut-offs each metric family is reported at. */
 export interface IRMetricConfig {
-  /** default [1, 3, 5, 10] */
+  /**
+   * @default [1, 3, 5, 10]
+   */
   accuracyAtK?: number[];
-  /** precision@k and recall@k; default [1, 3, 5, 10] */
+  /**
+   * precision@k and recall@k.
+   * @default [1, 3, 5, 10]
+   */
   precisionRecallAtK?: number[];
-  /** default [10] */
+  /**
+   * @default [10]
+   */
   mrrAtK?: number[];
-  /** default [10] */
+  /**
+   * @default [10]
+   */
   ndcgAtK?: number[];
-  /** default [100] */
+  /**
+   * @default [100]
+   */
   mapAtK?: number[];
 }
 
@@ -121,7 +132,7 @@ export function computeRankingMetrics(
   config: ResolvedIRMetricConfig,
 ): Record<string, number> {
   if (rankings.length !== relevant.length) {
-    throw new RangeError(`${rankings.length} rankings for ${relevant.length} relevant sets`);
+    throw new EmbedlabError(`${rankings.length} rankings for ${relevant.length} relevant sets`);
   }
   const n = rankings.length;
   const hitsAt = new Map<number, number>(config.accuracyAtK.map((k) => [k, 0]));

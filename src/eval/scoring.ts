@@ -9,10 +9,9 @@
  * float32, as upstream's float32 `cos_sim` gives them.
  *
  * Two engines: `tf` (one matMul per segment on the active TensorFlow.js
- * backend) and `js` (a blocked loop with no score buffer at all). Measured on
- * the 2-core dev machine with `bench/eval.ts` (700 queries × 7,000 docs,
- * 768-d, dims 768/512/256/128/64): tf on wasm ~0.64 s; js ~2.3 s; tf on
- * tfjs's pure-JS `cpu` backend ~5.9 s — so `auto` uses js there.
+ * backend) and `js` (a blocked loop with no score buffer at all). `auto`
+ * uses tf, except on tfjs's pure-JS `cpu` backend, where the js loop is the
+ * faster of the two (`bench/eval.ts` measures both).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
@@ -225,7 +224,7 @@ async function scoreChunkTf(
   const nc = chunk.rows;
   const segmentStart = (s: number) => (s === 0 ? 0 : dims[s - 1]!);
   // corpus segments as [segment length, nc] tensors: transposed explicitly, since
-  // matMul with transposeB is ~10× slower on wasm than a plain matMul
+  // matMul with transposeB is much slower on wasm than a plain matMul (bench/README.md)
   const corpusSegments = tf.tidy(() => {
     const transposed = tf.transpose(tf.tensor2d(chunk.data, [nc, chunk.cols]).slice([0, 0], [nc, width]));
     return dims.map((end, s) => transposed.slice([segmentStart(s), 0], [end - segmentStart(s), nc]));

@@ -1,3 +1,5 @@
+import { EmbedlabError } from '../util/errors';
+
 /**
  * A `fetch` for hub requests: adds `Authorization: Bearer <token>` only for
  * the hub endpoint's own origin, and follows redirects by hand so the token is
@@ -19,7 +21,7 @@ export function hubFetch(endpoint: string, token: string | undefined, timeoutMs?
       await response.body?.cancel();
       url = new URL(location, url);
     }
-    throw new Error(`too many redirects from ${hubOrigin}`);
+    throw new EmbedlabError(`too many redirects from ${hubOrigin}`);
   };
   return wrapped as typeof fetch;
 }

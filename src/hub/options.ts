@@ -3,21 +3,42 @@ import { findToken } from './token';
 
 /** Where the hub lives, where the cache is, and how to reach it. */
 export interface HubOptions {
-  /** Branch, tag or commit id. Default `main`. */
+  /**
+   * Branch, tag or commit id.
+   * @default `main`
+   */
   revision?: string;
-  /** Cache root. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
+  /**
+   * Cache root.
+   * @default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`
+   */
   cacheDir?: string;
-  /** Hub base URL. Default `$HF_ENDPOINT`, else `https://huggingface.co`. */
+  /**
+   * Hub base URL.
+   * @default `$HF_ENDPOINT`, else `https://huggingface.co`
+   */
   endpoint?: string;
-  /** Access token; `false` sends none. Default `$HF_TOKEN`, else the token file (`$HF_TOKEN_PATH`, `$HF_HOME/token`). */
+  /**
+   * Access token; `false` sends none.
+   * @default `$HF_TOKEN`, else the token file (`$HF_TOKEN_PATH`, `$HF_HOME/token`)
+   */
   token?: string | false;
-  /** Use the cache only, never the network. Default `$HF_HUB_OFFLINE` is 1/true/yes/on. */
+  /**
+   * Use the cache only, never the network.
+   * @default `$HF_HUB_OFFLINE` is 1/true/yes/on
+   */
   offline?: boolean;
-  /** Glob patterns of repo files to fetch, replacing the defaults (pickle weights are never fetched). */
+  /**
+   * Glob patterns of repo files to fetch (pickle weights are never fetched).
+   * @default {@link MODEL_FILE_PATTERNS} for models, {@link DATASET_FILE_PATTERNS} for datasets
+   */
   allowPatterns?: readonly string[];
   /** Called as bytes arrive. */
   onProgress?: (progress: DownloadProgress) => void;
-  /** Called with a one-line warning, e.g. when the hub is unreachable and the cache is used. Default: stderr. */
+  /**
+   * Called with a one-line warning, e.g. when the hub is unreachable and the cache is used.
+   * @default stderr
+   */
   onWarning?: (message: string) => void;
 }
 

@@ -12,7 +12,12 @@ export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
   return expandUser(home);
 }
 
-/** `$HF_HUB_CACHE`, else the legacy `$HUGGINGFACE_HUB_CACHE`, else `$HF_HOME/hub`. */
+/**
+ * `$HF_HUB_CACHE`, else the legacy `$HUGGINGFACE_HUB_CACHE`, else `$HF_HOME/hub`.
+ *
+ * @example
+ * hubCacheDir(); // "/home/me/.cache/huggingface/hub"
+ */
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return expandUser(env['HF_HUB_CACHE'] ?? env['HUGGINGFACE_HUB_CACHE'] ?? join(hfHome(env), 'hub'));
 }

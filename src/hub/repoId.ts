@@ -53,8 +53,3 @@ export function parseRepoId(text: string, kind: RepoKind): HubRepo {
 export function repoFolderName(repo: HubRepo): string {
   return [`${repo.kind}s`, ...repo.id.split('/')].join('--');
 }
-
-/** The path prefix of the repo's resolve URLs: `org/name` for models, `datasets/org/name` for datasets. */
-export function repoUrlPath(repo: HubRepo): string {
-  return repo.kind === 'model' ? repo.id : `datasets/${repo.id}`;
-}

@@ -5,7 +5,10 @@ import type { BatchGradients, GradientContext } from './types';
 
 /** Options for {@link cachedMnrl}. */
 export interface CachedMnrlOptions extends MnrlOptions {
-  /** Texts per forward pass with gradients (default 32). Sets memory use, not the result. */
+  /**
+   * Texts per forward pass with gradients. Sets memory use, not the result.
+   * @default 32
+   */
   miniBatchSize?: number;
 }
 

@@ -5,7 +5,10 @@ import type { Loss, LossRequirements } from './types';
 
 /** Options for {@link cosent}. */
 export interface CosentOptions {
-  /** Multiplies the cosine similarities (inverse temperature; default 20). */
+  /**
+   * Multiplies the cosine similarities (inverse temperature).
+   * @default 20
+   */
   scale?: number;
 }
 

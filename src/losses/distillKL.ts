@@ -7,14 +7,21 @@ import type { Loss, LossExtra, LossRequirements } from './types';
 
 /** Options for {@link distillKL}. */
 export interface DistillKLOptions {
-  /** Student temperature τ: scores are `cos / τ` (default 0.02, FlagEmbedding's bge recipe). */
+  /**
+   * Student temperature τ: scores are `cos / τ` (FlagEmbedding's bge recipe).
+   * @default 0.02
+   */
   temperature?: number;
-  /** Teacher temperature τ_t: targets are `softmax(teacher / τ_t)` (default 1, as FlagEmbedding). */
+  /**
+   * Teacher temperature τ_t: targets are `softmax(teacher / τ_t)` (as FlagEmbedding).
+   * @default 1
+   */
   teacherTemperature?: number;
   /**
-   * Add the contrastive term over all in-batch candidates (default true, as
-   * FlagEmbedding without `no_in_batch_neg`); false uses only each row's own
-   * positive and negatives.
+   * Add the contrastive term over all in-batch candidates (as FlagEmbedding
+   * without `no_in_batch_neg`); false uses only each row's own positive and
+   * negatives.
+   * @default true
    */
   inBatchNegatives?: boolean;
 }

@@ -8,11 +8,15 @@ import type { BatchGradients, GradientContext, Loss, LossExtra, LossRequirements
 export interface MatryoshkaOptions {
   /** Prefix lengths to train, e.g. `[768, 512, 256, 128, 64]` (any order; sorted largest first). */
   dims: number[];
-  /** One weight per dim, in the order given (default: all 1). */
+  /**
+   * One weight per dim, in the order given.
+   * @default all 1
+   */
   weights?: number[];
   /**
-   * Train only this many randomly chosen dims per step (default: all, i.e. -1).
+   * Train only this many randomly chosen dims per step; -1 trains all of them.
    * The choice is seeded per optimizer step, so runs and resumes reproduce it.
+   * @default -1
    */
   nDimsPerStep?: number;
 }

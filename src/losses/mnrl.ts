@@ -7,7 +7,10 @@ import type { Loss, LossRequirements } from './types';
 
 /** Options for {@link mnrl}. */
 export interface MnrlOptions {
-  /** Multiplies the cosine similarities before the softmax (inverse temperature; default 20). */
+  /**
+   * Multiplies the cosine similarities before the softmax (inverse temperature).
+   * @default 20
+   */
   scale?: number;
 }
 

@@ -43,24 +43,47 @@ export interface MinedQuery {
 
 /** Options of {@link mineHardNegatives}. */
 export interface MineOptions {
-  /** Ranks to sample from, FlagEmbedding style (default "2-200"). */
+  /**
+   * Ranks to sample from, FlagEmbedding style.
+   * @default "2-200"
+   */
   rangeForSampling?: string | readonly [number, number];
-  /** Negatives per query (default 15). */
+  /**
+   * Negatives per query.
+   * @default 15
+   */
   negativeNumber?: number;
-  /** Default 42. */
+  /**
+   * @default 42
+   */
   seed?: number;
   /** Texts to mine from instead of the input's own positives and negatives. */
   candidatePool?: readonly string[];
-  /** Fill up with random corpus texts when the range has too few (default true, as hn_mine). */
+  /**
+   * Fill up with random corpus texts when the range has too few (as hn_mine).
+   * @default true
+   */
   fillRandom?: boolean;
   /** Prepended to queries when encoding (FlagEmbedding's query_instruction_for_retrieval). */
   queryPrompt?: string;
-  /** Encoding batch size (default 32). */
+  /**
+   * Encoding batch size.
+   * @default 32
+   */
   batchSize?: number;
-  /** Documents encoded and scored at once (default 50,000). */
+  /**
+   * Documents encoded and scored at once.
+   * @default 50000
+   */
   corpusChunkSize?: number;
+  /**
+   * `tf` (matMul on the active backend), `js`, or `auto` (tf unless the backend is tfjs's pure-JS cpu).
+   * @default 'auto'
+   */
   engine?: 'auto' | ScoringEngine;
+  /** Called as the corpus is scored: `done` of `total` documents. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops between batches: mining rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 

@@ -1,14 +1,21 @@
 /**
- * Sentence-embedding models: BERT-family Transformers and StaticEmbedding,
+ * Sentence-embedding models: Transformers (BERT, XLM-RoBERTa, DistilBERT, MPNet) and StaticEmbedding,
  * with sentence-transformers pooling, normalisation, prompts and folder layout.
  */
 export { loadModel, loadModelFolder, type LoadModelOptions } from './loadModel';
 export { SentenceTransformer, type SentenceTransformerSettings } from './sentenceTransformer';
 export { StaticEmbedding, type StaticEmbeddingOptions } from './static/staticEmbedding';
-export { BertTransformer } from './transformerModule';
+export { Transformer, BertTransformer } from './transformerModule';
+export { ARCHITECTURES, architectureFor, type Architecture, type EncoderConfig, type TransformerEncoder } from './transformer';
 export { BertEncoder, type BertOutput } from './bert/bertEncoder';
 export { parseBertConfig, type BertConfig } from './bert/config';
-export { createRandomBert, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
+export { XlmRobertaEncoder } from './xlmRoberta/xlmRobertaEncoder';
+export { parseXlmRobertaConfig } from './xlmRoberta/config';
+export { DistilBertEncoder } from './distilbert/distilBertEncoder';
+export { parseDistilBertConfig, type DistilBertConfig } from './distilbert/config';
+export { MpnetEncoder } from './mpnet/mpnetEncoder';
+export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
+export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
 export { l2Normalize } from './pooling/normalize';
 export type { InputModule } from './inputModule';

@@ -1,6 +1,6 @@
 /**
  * Loads a sentence-transformers model folder (or hub id) — the modules.json
- * pipeline of Transformer (BERT family) or StaticEmbedding, Pooling and
+ * pipeline of Transformer (BERT, XLM-RoBERTa, DistilBERT, MPNet) or StaticEmbedding, Pooling and
  * Normalize — into a {@link SentenceTransformer}. A plain Hugging Face BERT
  * folder without modules.json gets mean pooling, as upstream does.
  *
@@ -21,7 +21,7 @@ import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './static/staticEmbedding';
-import { BertTransformer } from './transformerModule';
+import { Transformer } from './transformer';
 
 export interface LoadModelOptions extends HubOptions {
   /** Truncate inputs to this many tokens instead of the model's `max_seq_length`. */
@@ -35,7 +35,13 @@ interface ModuleEntry {
   implicit?: boolean;
 }
 
-/** Resolves `idOrPath` (local folder or hub id) and loads the model in it. */
+/**
+ * Resolves `idOrPath` (local folder or hub id) and loads the model in it.
+ *
+ * @example
+ * const model = await loadModel('BAAI/bge-small-en-v1.5');
+ * const embeddings = await model.encode(['what was the revenue in 2023?']);
+ */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
   checkString(idOrPath, 'loadModel(idOrPath)', 'a model folder or Hugging Face id (a string)');
   checkOptions(options, 'loadModel(idOrPath, options)');
@@ -64,7 +70,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       switch (kind) {
         case 'Transformer':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a Transformer must be the first module`);
-          input = BertTransformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
+          input = Transformer.load(moduleDir, options.maxSeqLength !== undefined ? { maxSeqLength: options.maxSeqLength } : {});
           break;
         case 'StaticEmbedding':
           if (i !== 0) throw new EmbedlabError(`${moduleAt}: a StaticEmbedding must be the first module`);

@@ -1,10 +1,11 @@
 /**
  * Small differentiable building blocks shared by the encoders. Shapes are
  * chosen for the wasm backend, whose fast matmul path is a plain 2-D `A·B`
- * (transposed operands are 10–50× slower there): Linear weights are held as
+ * (transposed operands are much slower there): Linear weights are held as
  * `[in, out]` so a layer is `x·W + b`.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TokenBatch } from '../tokenizer/types';
 import type { Random } from '../util/random';
 
 /** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
@@ -72,7 +73,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   const lookup = tf.customGrad((...args) => {
     const [t, indices, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([indices]); // kept alive for the backward pass (the forward's tidy would dispose it)
-    // same values either way; wasm's GatherV2 copies element by element (~10× slower than GatherNd's row copies)
+    // same values either way; wasm's GatherV2 copies element by element, GatherNd whole rows
     const value = (tf.getBackend() === 'wasm' ? tf.gatherND(t, tf.expandDims(indices, 1)) : tf.gather(t, indices)) as tf.Tensor2D;
     const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const kept = saved[0] as tf.Tensor1D;
@@ -81,4 +82,49 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
     return { value, gradFunc };
   });
   return lookup(table, ids);
+}
+
+/** Added to attention scores of padded keys: exp() of it underflows to exactly 0. */
+export const MASKED_SCORE = -1e9;
+
+/** `[batch, 1, 1, seq]` additive key mask of `batch`: 0 for real tokens, {@link MASKED_SCORE} for padding. */
+export function attentionMaskBias(batch: TokenBatch): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.reshape(tf.mul(tf.sub(1, tf.tensor1d(batch.attentionMask, 'float32')), MASKED_SCORE), [batch.batchSize, 1, 1, batch.seqLength]),
+  );
+}
+
+export interface SelfAttentionShape {
+  batchSize: number;
+  seqLength: number;
+  heads: number;
+  /** `[batch, 1, 1, seq]` from {@link attentionMaskBias}. */
+  mask: tf.Tensor;
+  /** Added to the scores before the mask, broadcast to `[batch, heads, seq, seq]` (e.g. MPNet's relative position bias). */
+  bias?: tf.Tensor;
+  /** Applied to the attention probabilities (dropout). */
+  dropProbs?: (probs: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * Multi-head self-attention `softmax(q·kᵀ + bias + mask)·v` over `heads` for
+ * `q`, `k`, `v` `[batch·seq, hidden]` (`q` already scaled by `1/√headDim`, as
+ * DistilBERT does; the same scores as scaling the product). Returns the
+ * heads' contexts concatenated, `[batch·seq, hidden]`.
+ */
+export function selfAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: SelfAttentionShape): tf.Tensor2D {
+  const { batchSize: b, seqLength: len, heads } = shape;
+  const hidden = q.shape[1];
+  const headDim = hidden / heads;
+  return tf.tidy(() => {
+    // q, v → [b, heads, len, headDim]; k → [b, heads, headDim, len] so scores are a plain q·kᵀ
+    const qh = tf.transpose(tf.reshape(q, [b, len, heads, headDim]), [0, 2, 1, 3]);
+    const kT = tf.transpose(tf.reshape(k, [b, len, heads, headDim]), [0, 2, 3, 1]);
+    const vh = tf.transpose(tf.reshape(v, [b, len, heads, headDim]), [0, 2, 1, 3]);
+    let scores = tf.matMul(qh, kT) as tf.Tensor4D;
+    if (shape.bias) scores = tf.add(scores, shape.bias);
+    let probs = tf.softmax(tf.add(scores, shape.mask)) as tf.Tensor4D;
+    if (shape.dropProbs) probs = shape.dropProbs(probs);
+    return tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
+  });
 }

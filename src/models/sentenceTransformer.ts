@@ -1,17 +1,3 @@
-/**
- * A sentence-transformers model in TensorFlow.js: an input module (a BERT
- * Transformer or a StaticEmbedding), then Pooling and Normalize as the
- * model's `modules.json` says. Embeddings match Python's
- * `SentenceTransformer.encode` for the same folder.
- *
- * @example
- * import { loadModel } from 'embedlab';
- * const model = await loadModel('BAAI/bge-small-en-v1.5');
- * const queries = await model.encode(['what is the revenue?'], { prompt: 'Represent this sentence for searching relevant passages: ' });
- * const docs = await model.encode(corpus, { batchSize: 32, truncateDim: 256, onProgress: (done, total) => console.log(done, total) });
- * await model.save('./my-finetuned-model');
- * model.dispose();
- */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,6 +41,20 @@ export interface SaveOptions {
   overwrite?: boolean;
 }
 
+/**
+ * A sentence-transformers model in TensorFlow.js: an input module (a
+ * Transformer — BERT, XLM-RoBERTa, DistilBERT, MPNet — or a StaticEmbedding),
+ * then Pooling and Normalize as the model's `modules.json` says. Embeddings match Python's
+ * `SentenceTransformer.encode` for the same folder.
+ *
+ * @example
+ * import { loadModel } from 'embedlab';
+ * const model = await loadModel('BAAI/bge-small-en-v1.5');
+ * const queries = await model.encode(['what is the revenue?'], { prompt: 'Represent this sentence for searching relevant passages: ' });
+ * const docs = await model.encode(corpus, { batchSize: 32, truncateDim: 256, onProgress: (done, total) => console.log(done, total) });
+ * await model.save('./my-finetuned-model');
+ * model.dispose();
+ */
 export class SentenceTransformer implements SentenceEmbedder {
   readonly pooling: PoolingConfig | undefined;
   /** Whether the model ends with a Normalize module. */
@@ -123,7 +123,7 @@ export class SentenceTransformer implements SentenceEmbedder {
   }
 
   /**
-   * Trainable weights under their Hugging Face names. BERT Linear weights are
+   * Trainable weights under their Hugging Face names. Transformer Linear weights are
    * held transposed (`[in, out]`); `save` writes them back as `[out, in]`.
    * The tanh pooler's weights are listed but unused by pooling (no gradient).
    */

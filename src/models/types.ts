@@ -4,11 +4,20 @@ import type { TokenBatch } from '../tokenizer/types';
 
 /** Options for {@link SentenceEmbedder.encode}. */
 export interface EncodeOptions {
-  /** Texts per forward pass (default 32). */
+  /**
+   * Texts per forward pass.
+   * @default 32
+   */
   batchSize?: number;
-  /** Matryoshka: keep the first N dimensions (then re-normalise when `normalize`). */
+  /**
+   * Matryoshka: keep the first N dimensions (then re-normalise when `normalize`).
+   * @default the full width
+   */
   truncateDim?: number;
-  /** L2-normalise the output rows (default: what the model's modules say). */
+  /**
+   * L2-normalise the output rows.
+   * @default what the model's modules say
+   */
   normalize?: boolean;
   /** Literal prompt prepended to every text, e.g. "query: ". */
   prompt?: string;

@@ -20,6 +20,10 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
 /**
  * Loads the tokenizer in `dir`. Unless given, `maxLength` comes from
  * {@link resolveMaxSeqLength} and `doLowerCase` from `sentence_bert_config.json`.
+ *
+ * @example
+ * const tokenizer = loadTokenizer('./all-MiniLM-L6-v2');
+ * tokenizer.encodeBatch(['Hello world!']).seqLength; // 5: [CLS] hello world ! [SEP]
  */
 export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): TextTokenizer {
   const files: TokenizerFiles = new Map();

@@ -1,3 +1,45 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
+import type { TokenBatch } from './types';
+import { EmbedlabError } from '../util/errors';
+
+/** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
+export type TokenizerFiles = Map<string, string>;
+
+export interface TextTokenizerOptions {
+  /**
+   * Longest token sequence, special tokens included.
+   * @default no limit
+   */
+  maxLength?: number;
+  /**
+   * Lowercase texts before tokenising (sentence_bert_config `do_lower_case`).
+   * @default false
+   */
+  doLowerCase?: boolean;
+  /**
+   * Add the post-processor's special tokens (StaticEmbedding uses false).
+   * @default true
+   */
+  addSpecialTokens?: boolean;
+  /**
+   * Strip surrounding whitespace first, as `Transformer.tokenize` does (StaticEmbedding uses false).
+   * @default true
+   */
+  strip?: boolean;
+}
+
+/** One tokenised text before padding. */
+export interface TokenSequence {
+  ids: number[];
+  typeIds: number[];
+}
+
+// Python's str.strip() whitespace set (differs from String#trim, e.g. on U+FEFF and U+001C..U+001F)
+const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_STRIP = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, 'g');
+
 /**
  * Batch tokenisation the way sentence-transformers' `Transformer.tokenize`
  * does it: strip surrounding whitespace (Python `str.strip`), optionally
@@ -12,35 +54,6 @@
  * batch.seqLength;       // 5: [CLS] hello world ! [SEP]
  * batch.inputIds[5];     // 101: the empty text is [CLS] [SEP], then padding
  */
-import { Tokenizer } from '@huggingface/tokenizers';
-import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
-import type { TokenBatch } from './types';
-import { EmbedlabError } from '../util/errors';
-
-/** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
-export type TokenizerFiles = Map<string, string>;
-
-export interface TextTokenizerOptions {
-  /** Longest token sequence, special tokens included (default: no limit). */
-  maxLength?: number;
-  /** Lowercase texts before tokenising (sentence_bert_config `do_lower_case`). */
-  doLowerCase?: boolean;
-  /** Add the post-processor's special tokens (default true; StaticEmbedding uses false). */
-  addSpecialTokens?: boolean;
-  /** Strip surrounding whitespace first, as `Transformer.tokenize` does (default true; StaticEmbedding uses false). */
-  strip?: boolean;
-}
-
-/** One tokenised text before padding. */
-export interface TokenSequence {
-  ids: number[];
-  typeIds: number[];
-}
-
-// Python's str.strip() whitespace set (differs from String#trim, e.g. on U+FEFF and U+001C..U+001F)
-const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const PY_STRIP = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, 'g');
-
 export class TextTokenizer {
   readonly maxLength: number;
   readonly doLowerCase: boolean;
@@ -55,6 +68,8 @@ export class TextTokenizer {
   private readonly suffix: TokenSequence;
   private readonly truncateLeft: boolean;
   private readonly textFixes: BertTextFixes;
+  /** SentencePiece's charsmap, applied here instead of the library's NFKC stand-in. */
+  private readonly precompiled?: PrecompiledNormalizer;
 
   constructor(
     /** Parsed tokenizer.json. */
@@ -65,7 +80,9 @@ export class TextTokenizer {
     readonly files: TokenizerFiles,
     options: TextTokenizerOptions = {},
   ) {
-    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const { charsmap, rest } = splitPrecompiled(tokenizerJson.normalizer);
+    if (charsmap !== undefined) this.precompiled = new PrecompiledNormalizer(charsmap);
+    this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...tokenizerJson, normalizer: rest } : tokenizerJson, tokenizerConfig);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
@@ -103,6 +120,7 @@ export class TextTokenizer {
     let prepared = this.strip ? text.replace(PY_STRIP, '') : text;
     if (this.doLowerCase) prepared = prepared.toLowerCase();
     prepared = applyBertTextFixes(prepared, this.textFixes);
+    if (this.precompiled) prepared = this.precompiled.normalize(prepared);
     let body = this.tokenizer.encode(prepared, { add_special_tokens: false }).ids;
     const room = this.maxLength - this.prefix.ids.length - this.suffix.ids.length;
     if (body.length > room) body = this.truncateLeft ? body.slice(body.length - room) : body.slice(0, room);
@@ -140,7 +158,7 @@ export class TextTokenizer {
         ];
       }
     }
-    throw new RangeError('cannot tell which special tokens the tokenizer adds around a text');
+    throw new EmbedlabError('cannot tell which special tokens the tokenizer adds around a text');
   }
 }
 

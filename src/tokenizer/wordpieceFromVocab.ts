@@ -1,3 +1,5 @@
+import { EmbedlabError } from '../util/errors';
+
 /**
  * Builds the `tokenizer.json` a BERT `vocab.txt` implies — the same pipeline
  * `transformers` builds when it converts a slow `BertTokenizer` to a fast one:
@@ -25,7 +27,7 @@ export function wordpieceTokenizerJson(vocabText: string, config: Record<string,
   };
   const idOf = (token: string) => {
     const id = vocab[token];
-    if (id === undefined) throw new RangeError(`special token ${token} is not in vocab.txt`);
+    if (id === undefined) throw new EmbedlabError(`special token ${token} is not in vocab.txt`);
     return id;
   };
   const lowercase = config.do_lower_case !== false;

@@ -7,7 +7,7 @@ import { CheckpointWriter, restoreCheckpoint, type ResumePosition } from './chec
 import { BestModelTracker, EvaluationRunner, skipIfStopped } from './evaluation';
 import { AdamW } from './optimizer';
 import { checkModelArgument, checkOptions, checkRowsArray } from '../util/validate';
-import { isDue, planRun, remainingSteps } from './plan';
+import { isDue, planRun } from './plan';
 import { prepareRunFolder, trainingWriteFailure } from './runFolder';
 import type { BatchSamplerName } from './sampler';
 import { learningRateAt, type SchedulerName } from './schedule';
@@ -163,67 +163,139 @@ export interface ProgressInfo {
 
 /** Options for {@link finetune}. Defaults follow the Hugging Face / sentence-transformers trainer. */
 export interface FinetuneOptions {
-  /** Training objective (default `mnrl()`). */
+  /**
+   * Training objective.
+   * @default `mnrl()`
+   */
   loss?: Loss;
-  /** Passes over the data (default 3). */
+  /**
+   * Passes over the data.
+   * @default 3
+   */
   epochs?: number;
   /** Stop after this many optimizer steps (overrides `epochs` when set). */
   maxSteps?: number;
-  /** Rows per batch — the contrastive batch for in-batch-negative losses (default 8). */
+  /**
+   * Rows per batch — the contrastive batch for in-batch-negative losses.
+   * @default 8
+   */
   batchSize?: number;
-  /** Peak learning rate (default 5e-5). */
+  /**
+   * Peak learning rate.
+   * @default 5e-5
+   */
   lr?: number;
-  /** Learning-rate schedule (default `linear`). */
+  /**
+   * Learning-rate schedule.
+   * @default `linear`
+   */
   scheduler?: SchedulerName;
-  /** Warm-up as a fraction of all optimizer steps (default 0). */
+  /**
+   * Warm-up as a fraction of all optimizer steps.
+   * @default 0
+   */
   warmupRatio?: number;
   /** Warm-up in optimizer steps; overrides `warmupRatio` when > 0. */
   warmupSteps?: number;
-  /** AdamW decoupled weight decay (default 0; never applied to biases and LayerNorm weights). */
+  /**
+   * AdamW decoupled weight decay (never applied to biases and LayerNorm weights).
+   * @default 0
+   */
   weightDecay?: number;
+  /**
+   * AdamW β1, the decay rate of the first-moment estimate.
+   * @default 0.9
+   */
   adamBeta1?: number;
+  /**
+   * AdamW β2, the decay rate of the second-moment estimate.
+   * @default 0.999
+   */
   adamBeta2?: number;
+  /**
+   * AdamW ε, added to the denominator for numerical stability.
+   * @default 1e-8
+   */
   adamEpsilon?: number;
-  /** Clip the global gradient norm to this (default 1.0; 0 disables). */
+  /**
+   * Clip the global gradient norm to this (0 disables).
+   * @default 1.0
+   */
   maxGradNorm?: number;
   /**
-   * Batches whose gradients are summed before one update (default 1). This
-   * does NOT enlarge the contrastive batch: each batch still only sees its
-   * own in-batch negatives. For more negatives use a larger `batchSize` with
+   * Batches whose gradients are summed before one update. This does NOT
+   * enlarge the contrastive batch: each batch still only sees its own
+   * in-batch negatives. For more negatives use a larger `batchSize` with
    * `cachedMnrl` (GradCache), which keeps memory at the mini-batch size.
+   * @default 1
    */
   gradAccumSteps?: number;
-  /** `no-duplicates` (default for in-batch-negative losses) or `shuffle`. */
+  /**
+   * How rows are grouped into batches: `no-duplicates` keeps a text from
+   * appearing twice in a batch (a false negative for in-batch-negative losses);
+   * `shuffle` takes consecutive slices of the shuffled rows.
+   * @default `no-duplicates` for in-batch-negative losses, else `shuffle`
+   */
   batchSampler?: BatchSamplerName;
-  /** Drop a last batch smaller than `batchSize` (default false). */
+  /**
+   * Drop a last batch smaller than `batchSize`.
+   * @default false
+   */
   dropLast?: boolean;
-  /** Use the first n hard negatives of each row (default: all, the same number in every row). */
+  /**
+   * Use the first n hard negatives of each row (the same number in every row).
+   * @default all
+   */
   negatives?: number;
-  /** Seeds shuffling, batching and any sampling in the loss (default 42). */
+  /**
+   * Seeds shuffling, batching and any sampling in the loss.
+   * @default 42
+   */
   seed?: number;
   /** Run every `evalSteps` optimizer steps and/or at each epoch end. */
   evaluator?: Evaluator;
   /** Evaluate every N optimizer steps. */
   evalSteps?: number;
-  /** Evaluate at the end of every epoch (default true when an evaluator is given). */
+  /**
+   * Evaluate at the end of every epoch.
+   * @default true when an evaluator is given
+   */
   evalEveryEpoch?: boolean;
-  /** Evaluate once before the first step (the baseline; default false). */
+  /**
+   * Evaluate once before the first step (the baseline).
+   * @default false
+   */
   evaluateBeforeTraining?: boolean;
-  /** Metric that picks the best model (default: the evaluator's primary metric). Checked before training. */
+  /**
+   * Metric that picks the best model. Checked before training.
+   * @default the evaluator's primary metric
+   */
   metricForBestModel?: string;
-  /** Whether a larger metric is better (default true, false for names containing "loss"). */
+  /**
+   * Whether a larger metric is better (false for names containing "loss").
+   * @default true
+   */
   greaterIsBetter?: boolean;
-  /** Put the best evaluated weights back into the model at the end (default true with an evaluator). */
+  /**
+   * Put the best evaluated weights back into the model at the end.
+   * @default true with an evaluator
+   */
   loadBestModelAtEnd?: boolean;
   /** Where checkpoints (`checkpoint-<step>/`) and the final model go. Without it nothing is written. */
   outputDir?: string;
   /** Write a checkpoint every N optimizer steps. */
   saveSteps?: number;
-  /** Write a checkpoint at the end of every epoch (default true with `outputDir`). */
+  /**
+   * Write a checkpoint at the end of every epoch.
+   * @default true with `outputDir`
+   */
   saveEveryEpoch?: boolean;
   /** Keep at most this many checkpoints (the best and the newest are never deleted). */
   saveTotalLimit?: number;
-  /** Save the final model into `outputDir` itself (default true with `outputDir`). */
+  /**
+   * Save the final model into `outputDir` itself.
+   * @default true with `outputDir`
+   */
   saveFinalModel?: boolean;
   /**
    * Continue from the newest checkpoint in `outputDir` that loads (true; newer broken ones are
@@ -270,6 +342,54 @@ export interface FinetuneResult {
   lastCheckpoint?: string;
   /** The trained model (the same object that was passed in). */
   model: SentenceEmbedder;
+}
+
+// ---------------------------------------------------------------------------
+// The steps still to take
+
+/** One optimizer step still to take, and where it sits in the data. */
+export interface PlannedStep {
+  epoch: number;
+  /** Index within the epoch of the step's first batch. */
+  firstBatch: number;
+  /** The step's batches (row indices): `gradAccumSteps` of them, fewer at the end of an epoch. */
+  batches: number[][];
+  /** Fractional epoch once the step is done (1.5 = half-way through the second epoch). */
+  epochProgress: number;
+  /** Whether the step finishes its epoch. */
+  endsEpoch: boolean;
+  /** Where training continues after the step. */
+  next: ResumePosition;
+}
+
+/**
+ * The next `count` optimizer steps, starting at `from`: each takes
+ * `gradAccumSteps` consecutive batches of its epoch, the epoch's last step
+ * whatever is left. Epochs are planned only when a step reaches them.
+ */
+export function* remainingSteps(
+  batchesFor: (epoch: number) => number[][],
+  gradAccumSteps: number,
+  from: ResumePosition,
+  count: number,
+): Generator<PlannedStep> {
+  let left = count;
+  for (let epoch = from.epoch; left > 0; epoch++) {
+    const batches = batchesFor(epoch);
+    for (let b = epoch === from.epoch ? from.batchInEpoch : 0; b < batches.length && left > 0; b += gradAccumSteps) {
+      const end = Math.min(b + gradAccumSteps, batches.length);
+      const endsEpoch = end >= batches.length;
+      left -= 1;
+      yield {
+        epoch,
+        firstBatch: b,
+        batches: batches.slice(b, end),
+        epochProgress: epoch + end / batches.length,
+        endsEpoch,
+        next: endsEpoch ? { epoch: epoch + 1, batchInEpoch: 0 } : { epoch, batchInEpoch: b + gradAccumSteps },
+      };
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -3,15 +3,30 @@ import { EmbedlabError } from '../util/errors';
 
 /** Options for {@link AdamW}. Defaults are those of the Hugging Face Trainer. */
 export interface AdamWOptions {
-  /** Decoupled weight decay (default 0, the HF `TrainingArguments` default; torch's own default is 0.01). */
+  /**
+   * Decoupled weight decay (the HF `TrainingArguments` default; torch's own default is 0.01).
+   * @default 0
+   */
   weightDecay?: number;
+  /**
+   * Decay rate of the first-moment (mean) estimate.
+   * @default 0.9
+   */
   beta1?: number;
+  /**
+   * Decay rate of the second-moment (squared gradient) estimate.
+   * @default 0.999
+   */
   beta2?: number;
+  /**
+   * Added to the denominator for numerical stability.
+   * @default 1e-8
+   */
   eps?: number;
   /**
-   * Which weights get no weight decay. Default: biases and normalisation
-   * weights (names containing `bias`, `LayerNorm`, `layer_norm`, `norm.`),
-   * as the HF Trainer's `get_decay_parameter_names` does.
+   * Which weights get no weight decay, as the HF Trainer's
+   * `get_decay_parameter_names` decides.
+   * @default {@link defaultNoDecay}: biases and normalisation weights (names containing `bias`, `LayerNorm`, `layer_norm`, `norm.`)
    */
   noDecay?: (name: string) => boolean;
 }

@@ -5,11 +5,18 @@ export type BatchSamplerName = 'no-duplicates' | 'shuffle';
 
 /** Options for {@link planEpoch}. */
 export interface SamplerOptions {
+  /** Rows per batch (the last batch may be smaller). */
   batchSize: number;
+  /** With `epoch`, seeds the shuffle (`seed + epoch`). */
   seed: number;
+  /** 0-based epoch. */
   epoch: number;
+  /** How rows are grouped: see {@link planEpoch}. */
   sampler: BatchSamplerName;
-  /** Drop a last batch smaller than `batchSize` (default false, as sentence-transformers). */
+  /**
+   * Drop a last batch smaller than `batchSize` (as sentence-transformers).
+   * @default false
+   */
   dropLast?: boolean;
 }
 

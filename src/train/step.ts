@@ -114,7 +114,10 @@ export interface BatchGradientOptions {
   scale?: number;
   /** Seeded generator for this batch (Matryoshka `nDimsPerStep`). */
   random?: Random;
-  /** Forward in training mode (dropout on); default true. */
+  /**
+   * Forward in training mode (dropout on).
+   * @default true
+   */
   training?: boolean;
   /**
    * Seeds the model's dropout masks (when the model offers `seedDropout`), per

@@ -3,6 +3,14 @@
  *
  * The CLI and the notebook widgets print only its message — no stack — so the
  * message must say what was wrong and where: file, row, field.
+ *
+ * @example
+ * try {
+ *   await loadRecords('missing.jsonl');
+ * } catch (error) {
+ *   if (error instanceof EmbedlabError) console.error(error.message); // names the file
+ *   else throw error;
+ * }
  */
 export class EmbedlabError extends Error {
   override readonly name: string = 'EmbedlabError';

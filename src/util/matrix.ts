@@ -1,3 +1,5 @@
+import { EmbedlabError } from './errors';
+
 /**
  * A dense row-major float32 matrix: what `encode` returns, what the evaluator
  * and the `.npy` writer consume.
@@ -13,7 +15,7 @@ export class Matrix {
     readonly cols: number,
   ) {
     if (data.length !== rows * cols) {
-      throw new RangeError(`Matrix data has ${data.length} values, expected ${rows}×${cols}`);
+      throw new EmbedlabError(`Matrix data has ${data.length} values, expected ${rows}×${cols}`);
     }
   }
 
@@ -22,7 +24,7 @@ export class Matrix {
     const cols = rows.length ? rows[0]!.length : 0;
     const data = new Float32Array(rows.length * cols);
     rows.forEach((row, i) => {
-      if (row.length !== cols) throw new RangeError(`row ${i} has ${row.length} values, expected ${cols}`);
+      if (row.length !== cols) throw new EmbedlabError(`row ${i} has ${row.length} values, expected ${cols}`);
       data.set(row, i * cols);
     });
     return new Matrix(data, rows.length, cols);
@@ -44,7 +46,7 @@ export class Matrix {
    */
   truncate(dim: number, normalize = true): Matrix {
     if (!Number.isInteger(dim) || dim < 1 || dim > this.cols) {
-      throw new RangeError(`truncate dim ${dim} is outside 1..${this.cols}`);
+      throw new EmbedlabError(`truncate dim ${dim} is outside 1..${this.cols}`);
     }
     const out = new Float32Array(this.rows * dim);
     for (let i = 0; i < this.rows; i++) {

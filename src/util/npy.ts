@@ -23,7 +23,7 @@ export function encodeNpy(matrix: Matrix): Uint8Array {
   const prefix = MAGIC.length + 2 + 2;
   const total = Math.ceil((prefix + header.length + 1) / HEADER_ALIGN) * HEADER_ALIGN;
   header = header.padEnd(total - prefix - 1, ' ') + '\n';
-  if (header.length > 0xffff) throw new RangeError('npy header too long for format 1.0');
+  if (header.length > 0xffff) throw new EmbedlabError('npy header too long for format 1.0');
   const out = new Uint8Array(total + matrix.data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1; // major version
@@ -34,7 +34,12 @@ export function encodeNpy(matrix: Matrix): Uint8Array {
   return out;
 }
 
-/** Writes `matrix` to `path` as a float32 `.npy` (atomically: temp file + rename). */
+/**
+ * Writes `matrix` to `path` as a float32 `.npy` (atomically: temp file + rename).
+ *
+ * @example
+ * writeNpy('corpus.npy', await model.encode(texts)); // numpy.load('corpus.npy') in Python
+ */
 export function writeNpy(path: string, matrix: Matrix): void {
   writeFileAtomicSync(path, encodeNpy(matrix));
 }
@@ -99,7 +104,12 @@ export function decodeNpy(bytes: Uint8Array, source = '.npy data'): Matrix {
   return matrix;
 }
 
-/** Reads a float32/float64 2-D `.npy` file into a Matrix (see {@link decodeNpy}). */
+/**
+ * Reads a float32/float64 2-D `.npy` file into a Matrix (see {@link decodeNpy}).
+ *
+ * @example
+ * const embeddings = readNpy('test.npy'); // Matrix { rows, cols, data }
+ */
 export function readNpy(path: string): Matrix {
   let bytes: Uint8Array;
   try {

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-
-/** The repository / package root (this file is `dist/src/workflow/builtin.js`). */
-const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+import { PACKAGE_ROOT } from '../util/packageRoot';
 
 /** The dataset the project generates and ships for offline use. */
 export const BUILTIN_DATASET = join(PACKAGE_ROOT, 'datasets', 'fictional-10k-qa', 'pairs.jsonl');

@@ -1,7 +1,12 @@
 import { comparisonTable, compareMetrics, comparisonText, metricByDimensionChart, trainingCurves, type Report } from '../../widgets';
 import type { ComparisonResult } from './matryoshkaComparison';
 
-/** The comparison as a text table for terminals and logs. */
+/**
+ * The comparison as a text table for terminals and logs.
+ *
+ * @example
+ * console.log(comparisonSummary(await runMatryoshkaComparison({ outputDir: 'runs/demo' })));
+ */
 export function comparisonSummary(result: ComparisonResult): string {
   return comparisonText(compareMetrics(result.baseline, result.finetuned, 'ndcg@10'), 'ndcg@10');
 }

@@ -12,7 +12,7 @@ import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
 import { createStaticModel, loadModel, SentenceTransformer } from '../models';
 import type { SentenceEmbedder } from '../models/types';
-import { finetune, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
+import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
 import { checkOutput } from '../util/outputs';
 import { checkOptions } from '../util/validate';
@@ -21,50 +21,104 @@ import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
 export interface ComparisonOptions {
-  /** Hub id or local folder. Default: a StaticEmbedding model built offline over the built-in tokenizer. */
+  /**
+   * Hub id or local folder.
+   * @default a StaticEmbedding model built offline over the built-in tokenizer
+   */
   model?: string;
-  /** Data file, folder or hub dataset id with (question, context)-style pairs. Default: the built-in dataset. */
+  /**
+   * Data file, folder or hub dataset id with (question, context)-style pairs.
+   * @default the built-in dataset
+   */
   dataset?: string;
   /** Column names when the dataset's are not detected, e.g. `{ anchor: 'title', positive: 'body' }`. */
   columns?: ColumnMapping;
-  /** Matryoshka dimensions, largest first. Default: {@link defaultDims} of the model's width (256/128/64/32 for the built-in model). */
+  /**
+   * Matryoshka dimensions, largest first.
+   * @default {@link defaultDims} of the model's width (256/128/64/32 for the built-in model)
+   */
   dims?: number[];
+  /**
+   * Passes over the training split.
+   * @default 4
+   */
   epochs?: number;
+  /**
+   * Pairs per batch (the contrastive batch).
+   * @default 32 (the reference); 64 for the built-in model
+   */
   batchSize?: number;
+  /**
+   * Peak learning rate.
+   * @default 2e-5 (the reference); 0.05 for the built-in model, which learns from scratch
+   */
   lr?: number;
+  /**
+   * Learning-rate schedule.
+   * @default 'cosine'
+   */
   scheduler?: SchedulerName;
+  /**
+   * Warm-up as a fraction of all optimizer steps.
+   * @default 0.1
+   */
   warmupRatio?: number;
-  /** Batches summed per optimizer step (the reference uses 16: global batch 512). */
+  /**
+   * Batches summed per optimizer step (the reference's 16 makes a global batch of 512).
+   * @default 16 (the reference); 1 for the built-in model
+   */
   gradAccumSteps?: number;
   /**
    * Texts per forward pass through GradCache (same loss and gradients as the
-   * full batch, memory of a mini-batch). Default: 8 for a transformer on the
-   * wasm backend, whose 4 GiB heap cannot hold a full batch's backward pass;
-   * otherwise none (0 turns it off).
+   * full batch, memory of a mini-batch); 0 turns it off. A transformer on the
+   * wasm backend needs it: the 4 GiB heap cannot hold a full batch's backward pass.
+   * @default 8 for a transformer on the wasm backend, else 0
    */
   miniBatchSize?: number;
-  /** Share of rows held out as the test set (default 0.1). */
+  /**
+   * Share of rows held out as the test set.
+   * @default 0.1
+   */
   testSize?: number;
+  /**
+   * Seeds the split, the built-in model's initialisation and training.
+   * @default 42
+   */
   seed?: number;
-  /** Metric that picks the best epoch (default `dim_<middle dim>_cosine_ndcg@10`, e.g. dim_128 for the reference). */
+  /**
+   * Metric that picks the best epoch (e.g. dim_128 for the reference).
+   * @default `dim_<middle dim>_cosine_ndcg@10`
+   */
   metricForBestModel?: string;
-  /** Width of the built-in static model (default 256). */
+  /**
+   * Width of the built-in static model.
+   * @default 256
+   */
   staticDim?: number;
-  /** Folder for checkpoints and the fine-tuned model. */
-  outDir: string;
-  /** Continue from the newest checkpoint in `outDir/checkpoints`. */
+  /** Folder for checkpoints (`checkpoints/`) and the fine-tuned model (`model/`). Required. */
+  outputDir?: string;
+  /** @deprecated Use `outputDir` (the name {@link FinetuneOptions} uses). */
+  outDir?: string;
+  /** Continue from the newest checkpoint in `outputDir/checkpoints`. */
   resume?: boolean;
   /**
-   * Write into an `outDir` that holds other files (none is deleted) and start over where an earlier run left checkpoints.
+   * Write into an `outputDir` that holds other files (none is deleted) and start over where an earlier run left checkpoints.
    * @default false
    */
   overwrite?: boolean;
+  /** Stops cleanly after the current step or encoding batch; the last checkpoint is kept. */
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
   onStage?: (message: string) => void;
+  /** Called after every optimizer step (as {@link FinetuneOptions.onProgress}). */
   onTrainProgress?: (info: ProgressInfo) => void;
-  /** A line per evaluation during training. */
-  onEvaluate?: (message: string) => void;
+  /**
+   * Called after each evaluation during training with the record (as
+   * {@link FinetuneOptions.onEvaluate}) and a one-line summary of it.
+   * @default the line goes to `onStage`
+   */
+  onEvaluate?: (record: EvalRecord, line: string) => void;
+  /** Encoding progress of an evaluation, `label` naming it (`baseline`, `fine-tuned`). */
   onEncodeProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -138,19 +192,21 @@ function validateDims(dims: number[], width: number): number[] {
  * evaluate, on one (question, context) dataset.
  *
  * @example
- * const result = await runMatryoshkaComparison({ outDir: 'runs/demo' });
+ * const result = await runMatryoshkaComparison({ outputDir: 'runs/demo' });
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   checkOptions(options, 'runMatryoshkaComparison(options)');
   const stage = options.onStage ?? (() => {});
+  const outputDir = options.outputDir ?? options.outDir;
+  if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
   const started = performance.now();
   // every output is checked before the first minute of work is spent
   const reads = [{ name: 'the model', path: options.model }, { name: 'the dataset', path: options.dataset }];
-  const names = { output: 'outDir', resume: 'resume: true', overwrite: 'overwrite: true' };
-  checkOutput({ path: options.outDir, kind: 'folder', name: 'outDir', reads, overwrite: options.overwrite, resume: options.resume, overwriteHint: names.overwrite });
-  checkRunFolder(join(options.outDir, 'checkpoints'), { resume: options.resume, overwrite: options.overwrite, reads }, { ...names, output: 'outDir/checkpoints' });
-  checkOutput({ path: join(options.outDir, 'model'), kind: 'folder', name: 'outDir/model', reads, overwrite: options.overwrite, overwriteHint: names.overwrite });
+  const names = { output: 'outputDir', resume: 'resume: true', overwrite: 'overwrite: true' };
+  checkOutput({ path: outputDir, kind: 'folder', name: 'outputDir', reads, overwrite: options.overwrite, resume: options.resume, overwriteHint: names.overwrite });
+  checkRunFolder(join(outputDir, 'checkpoints'), { resume: options.resume, overwrite: options.overwrite, reads }, { ...names, output: 'outputDir/checkpoints' });
+  checkOutput({ path: join(outputDir, 'model'), kind: 'folder', name: 'outputDir/model', reads, overwrite: options.overwrite, overwriteHint: names.overwrite });
   const backend = await initBackend();
   stage(backend.summary);
 
@@ -212,18 +268,22 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       evaluator,
       metricForBestModel,
-      outputDir: join(options.outDir, 'checkpoints'),
+      outputDir: join(outputDir, 'checkpoints'),
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
       overwrite: options.overwrite,
       signal: options.signal,
       onProgress: options.onTrainProgress,
-      onEvaluate: (record) => (options.onEvaluate ?? stage)(`evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`),
+      onEvaluate: (record) => {
+        const line = `evaluation at step ${record.step}: ${metricForBestModel} = ${record.metrics[metricForBestModel]?.toFixed(4)}`;
+        if (options.onEvaluate) options.onEvaluate(record, line);
+        else stage(line);
+      },
     });
     const trainSeconds = seconds(t);
 
-    const modelDir = join(options.outDir, 'model');
+    const modelDir = join(outputDir, 'model');
     t = performance.now();
     let finetuned: Record<string, number>;
     if (run.stopped) {

@@ -140,10 +140,10 @@ def wordpiece(text, vocab, unk="[UNK]", max_chars=100):
     return output
 
 
-def split_on_special(text):
+def split_on_special(text, specials=SPECIAL_TOKENS):
     """Cuts out exact occurrences of the special tokens (longest first), as the added-token trie does."""
     parts, i, start = [], 0, 0
-    by_length = sorted(SPECIAL_TOKENS, key=len, reverse=True)
+    by_length = sorted(specials, key=len, reverse=True)
     while i < len(text):
         match = next((t for t in by_length if text.startswith(t, i)), None)
         if match:
@@ -157,9 +157,9 @@ def split_on_special(text):
     return [(p, special) for p, special in parts if p]
 
 
-def tokenize(text, vocab, do_lower_case=True):
+def tokenize(text, vocab, do_lower_case=True, specials=SPECIAL_TOKENS):
     tokens = []
-    for part, special in split_on_special(text):
+    for part, special in split_on_special(text, specials):
         if special:
             tokens.append(part)
         else:
@@ -168,15 +168,16 @@ def tokenize(text, vocab, do_lower_case=True):
     return tokens
 
 
-def encode(text, vocab, max_length=None, sbert_lower=False):
-    """One text as sentence-transformers' Transformer.tokenize feeds it to the model: (tokens, ids)."""
+def encode(text, vocab, max_length=None, sbert_lower=False, cls="[CLS]", sep="[SEP]", specials=SPECIAL_TOKENS):
+    """One text as sentence-transformers' Transformer.tokenize feeds it to the model: (tokens, ids).
+    MPNet's tokenizer is this one with cls "<s>", sep "</s>" and its own special tokens."""
     text = text.strip()
     if sbert_lower:
         text = text.lower()
-    pieces = tokenize(text, vocab)
+    pieces = tokenize(text, vocab, specials=specials)
     if max_length is not None:
         pieces = pieces[: max_length - 2]
-    tokens = ["[CLS]"] + pieces + ["[SEP]"]
+    tokens = [cls] + pieces + [sep]
     return tokens, [vocab[t] for t in tokens]
 
 

@@ -11,7 +11,16 @@
 import { EmbedlabError } from '../../util/errors';
 import type { WasmBackend } from './wasmBackend';
 
-/** A user-fixable error (smaller batch, GradCache), so the CLI and notebooks print it as one paragraph. */
+/**
+ * A user-fixable error (smaller batch, GradCache), so the CLI and notebooks print it as one paragraph.
+ *
+ * @example
+ * try {
+ *   await finetune(model, rows, { batchSize: 256 });
+ * } catch (error) {
+ *   if (error instanceof WasmHeapExhaustedError) await finetune(model, rows, { loss: cachedMnrl({ miniBatchSize: 16 }), batchSize: 256 });
+ * }
+ */
 export class WasmHeapExhaustedError extends EmbedlabError {
   override readonly name: string = 'WasmHeapExhaustedError';
 }

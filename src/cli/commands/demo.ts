@@ -89,7 +89,7 @@ export const command: Command = {
       scheduler: values.scheduler,
       warmupRatio: values['warmup-ratio'],
       seed: values.seed,
-      outDir,
+      outputDir: outDir,
       resume: values.resume,
       overwrite: values.overwrite,
       onStage: (message) => {
@@ -97,7 +97,7 @@ export const command: Command = {
         trainBar = undefined;
         process.stderr.write(`${message}\n`);
       },
-      onEvaluate: (message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
+      onEvaluate: (_record, message) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${message}\n`),
       onEncodeProgress: (label, done, total) => {
         let bar = encodeBars.get(label);
         if (!bar) encodeBars.set(label, (bar = terminalProgress(`encoding (${label})`, { unit: 'texts' })));

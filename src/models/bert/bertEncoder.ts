@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../util/random';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
+import type { TransformerEncoder } from '../transformer/encoder';
 import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
 import type { BertConfig } from './config';
 import { bertHostTensors, bertVariables } from './weights';
@@ -26,7 +27,7 @@ export interface BertOutput {
 /** Added to attention scores of padded keys: exp() of it underflows to exactly 0. */
 const MASKED = -1e9;
 
-export class BertEncoder {
+export class BertEncoder implements TransformerEncoder<BertConfig> {
   private dropoutRandom: Random;
 
   constructor(
@@ -57,8 +58,8 @@ export class BertEncoder {
     const training = options.training ?? false;
     const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
-    if (len > this.config.maxPositionEmbeddings) {
-      throw new RangeError(`sequence length ${len} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`);
+    if (len > this.config.maxSequenceLength) {
+      throw new RangeError(`sequence length ${len} exceeds the ${this.config.maxSequenceLength} positions of max_position_embeddings ${this.config.maxPositionEmbeddings}`);
     }
     const w = (name: string) => this.matrix(name);
     const v = (name: string) => this.vector(name);
@@ -70,7 +71,7 @@ export class BertEncoder {
       const typeIds = tf.tensor1d(batch.tokenTypeIds, 'int32');
       const words = embeddingLookup(w('embeddings.word_embeddings.weight'), ids);
       const types = embeddingLookup(w('embeddings.token_type_embeddings.weight'), typeIds);
-      const positions = tf.slice(w('embeddings.position_embeddings.weight'), [0, 0], [len, hidden]);
+      const positions = this.positionEmbeddings(batch);
       const summed = tf.add(tf.reshape(tf.add(words, types), [b, len, hidden]), positions);
       let x = tf.reshape(
         drop(layerNorm(summed, v('embeddings.LayerNorm.weight'), v('embeddings.LayerNorm.bias'), eps), hiddenRate),
@@ -99,7 +100,12 @@ export class BertEncoder {
     });
   }
 
-  private matrix(name: string): tf.Tensor2D {
+  /** Position embeddings to add to `[batch, seq, hidden]`: rows 0…seq−1, broadcast over the batch. */
+  protected positionEmbeddings(batch: TokenBatch): tf.Tensor {
+    return tf.slice(this.matrix('embeddings.position_embeddings.weight'), [0, 0], [batch.seqLength, this.config.hiddenSize]);
+  }
+
+  protected matrix(name: string): tf.Tensor2D {
     return this.variables.get(name)! as tf.Tensor as tf.Tensor2D;
   }
 

@@ -1,12 +1,14 @@
 /**
  * The Hugging Face `config.json` fields a BERT encoder needs, validated.
  * BERT-family checkpoints (bge-*, all-MiniLM-*, e5-*-v2, …) use
- * `model_type: "bert"`; other architectures get a clear error.
+ * `model_type: "bert"`; XLM-RoBERTa reads the same fields with its own
+ * defaults ({@link parseBertLikeConfig}).
  */
 import { EmbedlabError } from '../../util/errors';
 import { activation } from '../ops';
+import type { EncoderConfig } from '../transformer/encoder';
 
-export interface BertConfig {
+export interface BertConfig extends EncoderConfig {
   vocabSize: number;
   hiddenSize: number;
   numHiddenLayers: number;
@@ -42,23 +44,21 @@ export const BERT_DEFAULTS = {
   position_embedding_type: 'absolute',
 } as const;
 
-/** Whether a config.json describes a BERT model. */
-export function isBertConfig(raw: Record<string, unknown>): boolean {
-  if (typeof raw.model_type === 'string') return raw.model_type === 'bert';
-  const architectures = Array.isArray(raw.architectures) ? (raw.architectures as unknown[]) : [];
-  return architectures.some((a) => typeof a === 'string' && /^Bert/.test(a));
+/**
+ * Validates a BERT `raw` config (from `source`, for messages) and fills
+ * transformers' `BertConfig` defaults. A config of another `model_type` is
+ * refused (the `Transformer` module picks the architecture by `model_type`).
+ */
+export function parseBertConfig(raw: Record<string, unknown>, source: string): BertConfig {
+  if (raw.model_type !== undefined && raw.model_type !== 'bert') {
+    throw new EmbedlabError(`${source}: model_type "${String(raw.model_type)}" is not a BERT config`);
+  }
+  return parseBertLikeConfig(raw, source, BERT_DEFAULTS);
 }
 
-/** Validates `raw` (from `source`, for messages) and fills defaults. */
-export function parseBertConfig(raw: Record<string, unknown>, source: string): BertConfig {
-  if (!isBertConfig(raw)) {
-    const what = raw.model_type ?? (Array.isArray(raw.architectures) ? raw.architectures.join(', ') : 'unknown');
-    throw new EmbedlabError(
-      `${source}: model_type "${String(what)}" is not supported; embedlab runs BERT-family encoders ` +
-        `(model_type "bert": bge-*-en-v1.5, all-MiniLM-*, e5-*-v2, …) and StaticEmbedding models`,
-    );
-  }
-  const merged = { ...BERT_DEFAULTS, ...raw } as Record<string, unknown>;
+/** Validates the BERT fields of `raw` with `defaults` for the missing ones (BERT and XLM-RoBERTa share them). */
+export function parseBertLikeConfig(raw: Record<string, unknown>, source: string, defaults: Record<string, unknown>): BertConfig {
+  const merged = { ...defaults, ...raw } as Record<string, unknown>;
   const positiveInt = (key: string): number => {
     const v = merged[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
@@ -85,6 +85,7 @@ export function parseBertConfig(raw: Record<string, unknown>, source: string): B
     attentionProbsDropoutProb: probability('attention_probs_dropout_prob'),
     initializerRange: Number(merged.initializer_range),
     padTokenId: typeof merged.pad_token_id === 'number' ? merged.pad_token_id : 0,
+    maxSequenceLength: positiveInt('max_position_embeddings'),
     raw,
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {

@@ -1,3 +1,5 @@
+import { EmbedlabError } from '../../util/errors';
+
 /**
  * safetensors element types and their conversion to float32, the one dtype
  * embedlab computes in. Half-precision values convert exactly (every f16 and
@@ -95,6 +97,6 @@ export function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
     case 'BOOL':
       return Float32Array.from(new Uint8Array(buffer, byteOffset, n));
     default:
-      throw new RangeError(`dtype ${dtype} cannot be converted to float32`);
+      throw new EmbedlabError(`dtype ${dtype} cannot be converted to float32`);
   }
 }

@@ -1,18 +1,3 @@
-/**
- * Reads `.safetensors` files: an 8-byte little-endian header length N, N bytes
- * of JSON (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`),
- * then the raw little-endian tensor data (offsets relative to the data start).
- *
- * Everything in the header is checked against the file before anything large
- * is allocated: a header length longer than the file, offsets that overrun
- * the data, overlapping tensors and byte counts that disagree with
- * dtype × shape are errors that name the file and the tensor.
- *
- * @example
- * const file = SafetensorsFile.open('model.safetensors');
- * const w = file.read('embeddings.word_embeddings.weight'); // { shape: [30522, 384], data: Float32Array }
- * file.close();
- */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { EmbedlabError } from '../../util/errors';
 import { CONVERTIBLE_DTYPES, DTYPE_BYTES, toFloat32, type HostTensor } from './dtypes';
@@ -30,6 +15,21 @@ export interface TensorEntry {
   end: number;
 }
 
+/**
+ * Reads `.safetensors` files: an 8-byte little-endian header length N, N bytes
+ * of JSON (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`),
+ * then the raw little-endian tensor data (offsets relative to the data start).
+ *
+ * Everything in the header is checked against the file before anything large
+ * is allocated: a header length longer than the file, offsets that overrun
+ * the data, overlapping tensors and byte counts that disagree with
+ * dtype × shape are errors that name the file and the tensor.
+ *
+ * @example
+ * const file = SafetensorsFile.open('model.safetensors');
+ * const w = file.read('embeddings.word_embeddings.weight'); // { shape: [30522, 384], data: Float32Array }
+ * file.close();
+ */
 export class SafetensorsFile {
   private fd: number | undefined;
 
@@ -70,7 +70,7 @@ export class SafetensorsFile {
   read(name: string): HostTensor {
     const entry = this.tensors.get(name);
     if (!entry) throw new EmbedlabError(`${this.path} has no tensor "${name}"`);
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    if (this.fd === undefined) throw new EmbedlabError(`${this.path} is closed`);
     if (!CONVERTIBLE_DTYPES.includes(entry.dtype)) {
       throw new EmbedlabError(`${this.path}: tensor "${name}" has dtype ${entry.dtype}, which embedlab cannot load as float32`);
     }

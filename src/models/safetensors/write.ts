@@ -10,6 +10,7 @@
  */
 import { writeFileAtomic } from '../../util/fs';
 import type { HostTensor } from './dtypes';
+import { EmbedlabError } from '../../util/errors';
 
 /** The file bytes for `tensors` (all stored as F32). */
 export function encodeSafetensors(
@@ -23,7 +24,7 @@ export function encodeSafetensors(
     const { shape, data } = tensors.get(name)!;
     const elements = shape.reduce((a, b) => a * b, 1);
     if (elements !== data.length) {
-      throw new RangeError(`tensor "${name}": shape ${JSON.stringify(shape)} has ${elements} elements but data has ${data.length}`);
+      throw new EmbedlabError(`tensor "${name}": shape ${JSON.stringify(shape)} has ${elements} elements but data has ${data.length}`);
     }
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;

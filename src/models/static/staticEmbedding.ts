@@ -1,16 +1,3 @@
-/**
- * sentence-transformers `StaticEmbedding`: a token-embedding bag. A text's
- * embedding is the mean of the embedding rows of its token ids (tokenised
- * without special tokens; an empty text gives zeros), as torch
- * `nn.EmbeddingBag(mode="mean")`. No attention, so it trains fast on CPU.
- *
- * Saved layout (what upstream writes and reads): `0_StaticEmbedding/model.safetensors`
- * with `embedding.weight` `[vocab, dim]`, and `0_StaticEmbedding/tokenizer.json`.
- *
- * @example
- * const module = StaticEmbedding.random('./bge-small-en-v1.5', { dim: 256, seed: 42 });
- * const model = new SentenceTransformer(module, { normalize: true });
- */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../../util/errors';
@@ -35,6 +22,19 @@ export interface StaticEmbeddingOptions {
   seed: number;
 }
 
+/**
+ * sentence-transformers `StaticEmbedding`: a token-embedding bag. A text's
+ * embedding is the mean of the embedding rows of its token ids (tokenised
+ * without special tokens; an empty text gives zeros), as torch
+ * `nn.EmbeddingBag(mode="mean")`. No attention, so it trains fast on CPU.
+ *
+ * Saved layout (what upstream writes and reads): `0_StaticEmbedding/model.safetensors`
+ * with `embedding.weight` `[vocab, dim]`, and `0_StaticEmbedding/tokenizer.json`.
+ *
+ * @example
+ * const module = StaticEmbedding.random('./bge-small-en-v1.5', { dim: 256, seed: 42 });
+ * const model = new SentenceTransformer(module, { normalize: true });
+ */
 export class StaticEmbedding implements InputModule {
   readonly moduleType = 'sentence_transformers.models.StaticEmbedding';
   readonly defaultPath = '0_StaticEmbedding';

@@ -1,0 +1,2 @@
+// Types of `embedlab/advanced` (see advanced.js).
+export * from './dist/src/advanced';
