@@ -35,6 +35,7 @@ export {
   loadModelFolder, BertTransformer, BertEncoder, XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ARCHITECTURES, architectureFor,
   parseBertConfig, pool, parsePoolingConfig, poolingConfigJson, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+  ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample,
   type BertConfig, type BertOutput, type DistilBertConfig, type MpnetConfig, type Architecture, type EncoderConfig, type TransformerEncoder,
   type InputModule, type HostTensor, type TensorEntry,
 } from './models';

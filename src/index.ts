@@ -22,7 +22,10 @@ export { EmbedlabError } from './util/errors';
 export { Matrix } from './util/matrix';
 
 // Hugging Face Hub: models and datasets, cached as huggingface_hub does
-export { resolveModel, resolveDataset, hubCacheDir, type HubOptions, type DownloadProgress } from './hub';
+export {
+  resolveModel, resolveDataset, hubCacheDir, pushToHub,
+  type HubOptions, type DownloadProgress, type PushOptions, type PushProgress, type PushResult,
+} from './hub';
 
 // Data: load, map columns to training rows, split, build the retrieval set, save
 export {
@@ -86,4 +89,5 @@ export {
 // The whole workflow: baseline → fine-tune → compare
 export { runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult } from './workflow/matryoshkaComparison';
 export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
+export type { PromptOptions, ShareOptions, ResolvedPrompts } from './workflow/sharing';
 export { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './workflow/builtin';

@@ -59,7 +59,7 @@ test('save → load round trip is bit-identical, with every file sentence-transf
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.equal(config.model_type, 'bert');
   assert.equal(config.layer_norm_eps, 1e-12);
-  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /library_name: sentence-transformers[\s\S]*Output dimension: 64/);
+  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /library_name: sentence-transformers[\s\S]*Output Dimensionality:\*\* 64 dimensions/);
 
   const reloaded = await loadModel(dir);
   const a = await model.encode(golden.sentences);

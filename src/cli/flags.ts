@@ -96,8 +96,13 @@ export const FLAGS = {
   'truncate-dim': positiveInt('N', 'Matryoshka: keep the first N dimensions, then re-normalise (when the model normalises)'),
   prompt: text('TEXT', 'a literal prompt prepended to every text'),
   'prompt-name': text('NAME', "a prompt from the model's config_sentence_transformers.json"),
-  'query-prompt': text('TEXT', 'prepended to each query when encoding (e.g. "query: ")'),
-  'corpus-prompt': text('TEXT', 'prepended to each document when encoding'),
+  'query-prompt': text('TEXT', 'text before every query / anchor (e.g. "query: "); in training also saved as the model\'s "query" prompt'),
+  'document-prompt': {
+    ...text('TEXT', 'text before every document / positive / negative (e.g. "passage: "); in training also saved as the model\'s "document" prompt'),
+    deprecated: ['corpus-prompt'],
+  } as Flag<string>,
+  'query-prompt-name': text('NAME', "use the model's own prompt NAME (config_sentence_transformers.json) for queries"),
+  'document-prompt-name': text('NAME', "use the model's own prompt NAME for documents"),
 
   // evaluation
   similarity: oneOf(['cosine', 'dot'] as const, 'similarity function (default cosine)'),
@@ -157,6 +162,12 @@ export const FLAGS = {
   } as Flag<string>,
   'negative-number': positiveInt('N', 'negatives per query (default 15)'),
   'no-fill': switchFlag('do not fill up with random texts when a range has too few'),
+
+  // the model card and publishing
+  license: text('ID', "license in the model card (default: the base model's, from its card)"),
+  language: text('LIST', "language codes in the model card, e.g. en,de (default: from the base model's and the dataset's cards)"),
+  'push-to-hub': text('REPO', 'push the fine-tuned model to the Hub repo owner/name (HF_TOKEN, HF_ENDPOINT); needs --output'),
+  private: switchFlag('create the --push-to-hub repo private'),
 } satisfies Record<string, Flag<unknown>>;
 
 export type FlagName = keyof typeof FLAGS;

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, string> = {
   evaluate: './commands/evaluate',
   finetune: './commands/finetune',
   'mine-negatives': './commands/mineNegatives',
+  push: './commands/push',
   kernel: './commands/kernel',
   backend: './commands/backend',
 };

@@ -15,6 +15,7 @@
 import { ensureBackend } from '../backend';
 import { checkFiniteEmbeddings, checkModelArgument } from '../util/validate';
 import type { IRSet } from '../data/types';
+import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import type { Matrix } from '../util/matrix';
@@ -376,7 +377,7 @@ export class InformationRetrievalEvaluator implements Evaluator {
       },
       signal,
     );
-    return retrieve(
+    const result = await retrieve(
       this.plan,
       prepared,
       corpusIds,
@@ -385,5 +386,31 @@ export class InformationRetrievalEvaluator implements Evaluator {
       (done) => options.onProgress?.(prepared.ids.length + done, total),
       signal,
     );
+    if (model.cardData) recordInCard(model.cardData, this.plan, this.options, result.runs);
+    return result;
+  }
+}
+
+/**
+ * Keeps the results in the model's card data, one evaluator per Matryoshka
+ * dim named `dim_<d>` with its `truncate_dim` — as the reference workflow's
+ * evaluators are — so the saved card and its model-index show them.
+ */
+function recordInCard(card: ModelCardData, plan: Plan, options: InformationRetrievalOptions, runs: IRRun[]): void {
+  const { ndcgAtK } = plan.config;
+  const prompts = { query_prompt: options.queryPrompt, query_prompt_name: options.queryPromptName, corpus_prompt: options.corpusPrompt, corpus_prompt_name: options.corpusPromptName };
+  for (const run of runs) {
+    const name = [plan.name, plan.dims ? `dim_${run.dim}` : ''].filter((p) => p).join('_');
+    card.setEvaluation({
+      className: 'sentence_transformers.evaluation.InformationRetrievalEvaluator',
+      description: 'Information Retrieval',
+      name,
+      metrics: Object.fromEntries(Object.entries(run.metrics).map(([key, value]) => [`${plan.similarity}_${key}`, value])),
+      ...(ndcgAtK.length && { primaryMetric: `${plan.similarity}_ndcg@${Math.max(...ndcgAtK)}` }),
+      config: {
+        ...(plan.dims && { truncate_dim: run.dim }),
+        ...Object.fromEntries(Object.entries(prompts).filter(([, v]) => v !== undefined)),
+      },
+    });
   }
 }

@@ -7,3 +7,5 @@ export { resolveDataset } from './resolveDataset';
 export { MODEL_FILE_PATTERNS, DATASET_FILE_PATTERNS } from './select';
 export { hubCacheDir } from './paths';
 export type { HubOptions, DownloadProgress } from './options';
+export { pushToHub } from './push';
+export type { PushOptions, PushProgress, PushResult } from './push';

@@ -65,6 +65,8 @@ export interface TextBatch {
   labels?: Float32Array;
   /** Per-row teacher scores, `[positive, ...negatives]` (distillation). */
   teacherScores?: number[][];
+  /** The prompt already prepended to each column's texts (`''` for none), so pooling can leave its tokens out. */
+  prompts?: string[];
 }
 
 /** The loss of one batch and its gradients w.r.t. the model weights (by HF name). */

@@ -18,6 +18,7 @@ export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
 export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
 export { l2Normalize } from './pooling/normalize';
+export { ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample } from './export/cardData';
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';

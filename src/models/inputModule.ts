@@ -27,5 +27,7 @@ export interface InputModule {
   seedDropout?(seed: number): void;
   /** A short description for the model card. */
   describe(): string;
+  /** The module as sentence-transformers prints it in `str(model)`, e.g. `Transformer({'max_seq_length': 512, …})`. */
+  pythonRepr?(): string;
   dispose(): void;
 }

@@ -17,6 +17,7 @@ import { ensureBackend } from '../backend';
 import { EmbedlabError, where } from '../util/errors';
 import { checkOptions, checkString } from '../util/validate';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
+import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
@@ -98,8 +99,8 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       normalize,
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
-      ...(options.source !== undefined && { source: options.source }),
       folder: resolve(dir),
+      cardData: cardDataForFolder(dir, options.source, readJsonIfExists(join(dir, entries[0]!.path, 'config.json')) ?? undefined),
     });
   } catch (error) {
     input?.dispose();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
 import { ensureBackend } from '../backend';
@@ -13,7 +14,10 @@ import type { EncodeOptions, SentenceEmbedder } from './types';
 import type { InputModule } from './inputModule';
 import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
 import { l2Normalize } from './pooling/normalize';
+import { checkPushRepoId, pushToHub, type PushOptions, type PushResult } from '../hub/push';
+import { ModelCardData } from './export/cardData';
 import { modelCard } from './export/modelCard';
+import { FORMAT_VERSIONS, embedlabVersion } from '../util/versions';
 
 export interface SentenceTransformerSettings {
   /** Pooling module (required when the input module produces token embeddings). */
@@ -26,10 +30,10 @@ export interface SentenceTransformerSettings {
   defaultPromptName?: string | null;
   /** `config_sentence_transformers.json` as read; other fields are kept on save. */
   stConfig?: Record<string, unknown>;
-  /** Where the model came from (hub id or folder), for the model card. */
-  source?: string;
   /** The local folder the model was loaded from: `save` never writes into it. */
   folder?: string;
+  /** What the model card says; default: nothing known yet. */
+  cardData?: ModelCardData;
 }
 
 /** Options for {@link SentenceTransformer.save}. */
@@ -61,8 +65,9 @@ export class SentenceTransformer implements SentenceEmbedder {
   readonly normalizes: boolean;
   readonly prompts: Record<string, string>;
   readonly defaultPromptName: string | null;
+  /** Lineage, training details and evaluation results that the saved model card shows. */
+  readonly cardData: ModelCardData;
   private readonly stConfig: Record<string, unknown>;
-  private readonly source: string | undefined;
   /** The local folder the model was loaded from (a hub model's cache folder), if any. */
   readonly folder: string | undefined;
 
@@ -75,8 +80,8 @@ export class SentenceTransformer implements SentenceEmbedder {
     this.prompts = { ...(settings.prompts ?? {}) };
     this.defaultPromptName = settings.defaultPromptName ?? null;
     this.stConfig = settings.stConfig ?? {};
-    this.source = settings.source;
     this.folder = settings.folder;
+    this.cardData = settings.cardData ?? new ModelCardData();
     if (input.produces === 'token_embeddings' && !this.pooling) {
       throw new EmbedlabError('a Transformer module needs a Pooling module after it (1_Pooling/config.json)');
     }
@@ -273,23 +278,89 @@ export class SentenceTransformer implements SentenceEmbedder {
     const stConfig = {
       ...this.stConfig,
       model_type: 'SentenceTransformer',
+      // the formats followed, as upstream records its own versions; no PyTorch was involved
+      __version__: { sentence_transformers: FORMAT_VERSIONS.sentence_transformers, transformers: FORMAT_VERSIONS.transformers, pytorch: null, embedlab: embedlabVersion() },
       prompts: this.prompts,
       default_prompt_name: this.defaultPromptName,
-      similarity_fn_name: (this.stConfig.similarity_fn_name as string | undefined) ?? 'cosine',
+      similarity_fn_name: this.similarityFnName,
     };
     await writeFileAtomic(join(dir, 'config_sentence_transformers.json'), JSON.stringify(stConfig, null, 2) + '\n');
-    await writeFileAtomic(
-      join(dir, 'README.md'),
-      modelCard({
-        architecture: this.input.describe(),
-        dimension: this.dimension,
-        maxSeqLength: this.maxSeqLength,
-        pooling: this.pooling ? this.pooling.modes.join(' + ') : 'mean of token embeddings (EmbeddingBag)',
-        normalize: this.normalizes,
-        prompts: this.prompts,
-        ...(this.source !== undefined && { baseModel: this.source }),
-      }),
-    );
+    await writeFileAtomic(join(dir, 'README.md'), await this.modelCard(dir));
+  }
+
+  /** The similarity function sentence-transformers uses for this model (`cosine` unless the config says otherwise). */
+  get similarityFnName(): string {
+    return (this.stConfig.similarity_fn_name as string | undefined) ?? 'cosine';
+  }
+
+  /** The model as sentence-transformers prints it (`str(model)`), for the card's "Full Model Architecture". */
+  pythonRepr(): string {
+    const kind = this.input.moduleType.split('.').pop()!;
+    const modules = [this.input.pythonRepr?.() ?? `${kind}()`];
+    if (this.pooling) {
+      const config = Object.entries(poolingConfigJson(this.pooling)).map(([k, v]) => `'${k}': ${typeof v === 'boolean' ? (v ? 'True' : 'False') : v}`);
+      modules.push(`Pooling({${config.join(', ')}})`);
+    }
+    if (this.normalizes) modules.push('Normalize()');
+    return `SentenceTransformer(\n${modules.map((m, i) => `  (${i}): ${m}`).join('\n')}\n)`;
+  }
+
+  /**
+   * The README.md model card (sentence-transformers' template) for a copy
+   * saved in `dir`: its usage snippet runs the card's example texts through
+   * this model to show real similarity scores.
+   */
+  async modelCard(dir: string): Promise<string> {
+    const data = this.cardData;
+    let similarities: string | undefined;
+    const example = data.predictExample;
+    if (data.irModel && example && example.length > 1 && this.similarityFnName === 'cosine') {
+      const q = await this.encodeQuery([example[0]!], { normalize: true });
+      const d = await this.encodeDocument(example.slice(1), { normalize: true });
+      const scores = Array.from({ length: d.rows }, (_, j) => q.row(0).reduce((sum, x, k) => sum + x * d.row(j)[k]!, 0));
+      const cells = scores.map((x) => x.toFixed(4));
+      const width = Math.max(...cells.map((c) => c.length));
+      similarities = `# tensor([[${cells.map((c) => c.padStart(width)).join(', ')}]])`;
+    }
+    const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+    return modelCard({
+      architecture: this.pythonRepr(),
+      dimension: this.dimension,
+      maxSeqLength: this.maxSeqLength,
+      similarityFnName: this.similarityFnName,
+      modelRef: data.modelId ?? dir,
+      ...(similarities && { similarities }),
+      versions: {
+        embedlab: embedlabVersion(),
+        'TensorFlow.js': `${tf.version.tfjs} (${tf.getBackend()} backend)`,
+        'Node.js': process.versions.node,
+        'Sentence Transformers (file format)': FORMAT_VERSIONS.sentence_transformers,
+        'Transformers (config.json format)': FORMAT_VERSIONS.transformers,
+      },
+      data,
+    });
+  }
+
+  /**
+   * Saves the model (its card's usage snippets naming `repoId`) and pushes it
+   * to the Hugging Face Hub, creating the repo when needed — as
+   * sentence-transformers' `push_to_hub`. The temporary copy is removed after.
+   *
+   * @example
+   * const { url } = await model.push('my-org/bge-base-financial-matryoshka', { private: true });
+   */
+  async push(repoId: string, options: PushOptions = {}): Promise<PushResult> {
+    checkPushRepoId(repoId);
+    const dir = await mkdtemp(join(tmpdir(), 'embedlab-push-'));
+    const previous = this.cardData.modelId;
+    this.cardData.modelId = repoId;
+    try {
+      await this.save(dir);
+      return await pushToHub(dir, repoId, options);
+    } finally {
+      this.cardData.modelId = previous;
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
+import type { ModelCardData } from './export/cardData';
 
 /** Options for {@link SentenceEmbedder.encode}. */
 export interface EncodeOptions {
@@ -66,5 +67,7 @@ export interface SentenceEmbedder {
    * wrote (`overwrite` writes into any other, deleting nothing); never the folder the model was read from.
    */
   save(dir: string, options?: { overwrite?: boolean }): Promise<void>;
+  /** What the model card written by `save` says: lineage, training details, evaluation results. */
+  readonly cardData?: ModelCardData;
   dispose(): void;
 }

@@ -2,6 +2,7 @@ import { ensureBackend } from '../backend';
 import type { TrainingRow } from '../data/types';
 import type { Evaluator } from '../eval/types';
 import type { Loss } from '../losses/types';
+import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { CheckpointWriter, restoreCheckpoint, type ResumePosition } from './checkpoints';
 import { BestModelTracker, EvaluationRunner, skipIfStopped } from './evaluation';
@@ -12,6 +13,8 @@ import { prepareRunFolder, trainingWriteFailure } from './runFolder';
 import type { BatchSamplerName } from './sampler';
 import { learningRateAt, type SchedulerName } from './schedule';
 import { optimizerStep, type StepSetup } from './step';
+import { recordTraining } from './cardRecord';
+import { columnPrompts, rememberPrompts } from './prompts';
 
 /**
  * Fine-tunes `model` on `rows` with the sentence-transformers training recipe:
@@ -41,6 +44,8 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
   checkOptions(options, 'finetune(model, rows, options)');
   await ensureBackend();
   const plan = planRun(model, rows, options);
+  const prompts = columnPrompts(options.prompts, plan.negatives);
+  rememberPrompts(model, prompts);
   const { outputDir, schedule } = plan;
   if (outputDir) await prepareRunFolder(outputDir, options, options.onWarning ?? console.warn);
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
@@ -50,6 +55,8 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
   let resumeAt: ResumePosition = { epoch: 0, batchInEpoch: 0 };
   let lastCheckpoint: string | undefined;
   let stopped: FinetuneResult['stopped'];
+  /** The evaluators' results after each evaluation, for the model card. */
+  const cardResults = new Map<number, ModelCardData['evaluations']>();
 
   try {
     if (plan.resumeFrom) {
@@ -69,7 +76,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       await evaluation.run(0, 0);
     }
     const checkpoints = outputDir ? new CheckpointWriter(outputDir, model, optimizer, plan, options) : undefined;
-    const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm };
+    const stepSetup: StepSetup = { model, loss: plan.loss, optimizer, rows, negatives: plan.negatives, seed: plan.seed, maxGradNorm: plan.maxGradNorm, prompts };
     const progress = new ProgressMeter(globalStep, schedule.totalSteps, plan.epochs);
 
     for (const planned of remainingSteps(plan.batchesFor, plan.gradAccumSteps, resumeAt, schedule.totalSteps - globalStep)) {
@@ -86,6 +93,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       if (evaluation && isDue(plan.evaluateEvery, globalStep, epochBoundary)) {
         const value = await evaluation.run(globalStep, epochProgress).catch(skipIfStopped(options.signal));
         if (value !== undefined) newBest = await best.offer(value, globalStep, model);
+        if (value !== undefined && model.cardData) cardResults.set(globalStep, new Map(model.cardData.evaluations));
       }
       const aborted = options.signal?.aborted === true;
       // a new best is saved at once: its checkpoint is where loadBestModelAtEnd finds its weights
@@ -98,7 +106,13 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       }
     }
 
-    if (!stopped && plan.loadBestModelAtEnd) best.restore(model);
+    if (!stopped && plan.loadBestModelAtEnd) {
+      best.restore(model);
+      // the card then shows the results of the weights it describes
+      const kept = best.current && cardResults.get(best.current.step);
+      if (kept && model.cardData) model.cardData.evaluations = kept;
+    }
+    if (model.cardData) recordTraining(model.cardData, model, rows, plan, options, history, best.current?.step);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
   } catch (error) {
     // disk full / read-only mid-run: say which checkpoint is intact (resume continues from it)
@@ -247,6 +261,16 @@ export interface FinetuneOptions {
    * @default all
    */
   negatives?: number;
+  /**
+   * Prompts prepended to the training texts, as sentence-transformers' `prompts`
+   * training argument: one string for every column, or by column name —
+   * `anchor`, `positive`, and `negative` (every hard-negative column) or
+   * `negative_1..n`. A Pooling module with `include_prompt: false` leaves the
+   * prompt's tokens out. They are saved as the model's "query" (anchor) and
+   * "document" (positive) prompts. E5-style: `{ anchor: 'query: ', positive: 'passage: ', negative: 'passage: ' }`.
+   * @default none
+   */
+  prompts?: string | Record<string, string>;
   /**
    * Seeds shuffling, batching and any sampling in the loss.
    * @default 42

@@ -5,6 +5,7 @@ import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import type { AdamW } from './optimizer';
+import { tokenizeWithPrompt } from './prompts';
 
 /** What every step of a run shares. */
 export interface StepSetup {
@@ -16,6 +17,8 @@ export interface StepSetup {
   negatives: number;
   seed: number;
   maxGradNorm: number;
+  /** Each column's prompt (`''` for none). */
+  prompts?: string[];
 }
 
 /** Which step this is: it seeds the step's draws and locates a failure. */
@@ -54,7 +57,7 @@ export async function optimizerStep(setup: StepSetup, batches: number[][], at: S
   let examples = 0;
   try {
     for (let k = 0; k < batches.length; k++) {
-      const batch = makeBatch(setup.rows, batches[k]!, setup.negatives, loss.requires);
+      const batch = makeBatch(setup.rows, batches[k]!, setup.negatives, loss.requires, setup.prompts);
       const seed = stepSeed(setup.seed, at.globalStep, k);
       const result = await batchGradients(model, loss, batch, { scale: 1 / batches.length, random: new Random(seed), dropoutSeed: seed });
       grads = addGradients(grads, result.grads);
@@ -94,12 +97,12 @@ function trainingStopped(what: string, at: StepPosition, batch: number): Embedla
 // ---------------------------------------------------------------------------
 // The batch
 
-/** Assembles the rows `indices` into a {@link TextBatch}. */
-export function makeBatch(rows: TrainingRow[], indices: number[], negatives: number, requires: LossRequirements): TextBatch {
+/** Assembles the rows `indices` into a {@link TextBatch}, each column's texts behind its prompt. */
+export function makeBatch(rows: TrainingRow[], indices: number[], negatives: number, requires: LossRequirements, prompts?: string[]): TextBatch {
   const picked = indices.map((i) => rows[i]!);
   const columns = [picked.map((r) => r.anchor), picked.map((r) => r.positive)];
   for (let k = 0; k < negatives; k++) columns.push(picked.map((r) => r.negatives[k]!));
-  const batch: TextBatch = { columns };
+  const batch: TextBatch = prompts?.some((p) => p) ? { columns: columns.map((texts, c) => texts.map((t) => prompts[c]! + t)), prompts } : { columns };
   if (requires.score) batch.labels = Float32Array.from(picked, (r) => r.score!);
   if (requires.teacherScores) batch.teacherScores = picked.map((r) => r.teacherScores!.slice(0, 1 + negatives));
   return batch;
@@ -173,7 +176,7 @@ function gradientContext(model: SentenceEmbedder, loss: Loss, batch: TextBatch, 
     scale,
     embed(texts, column, chunk) {
       seedDropout(model, dropoutSeed, column, chunk);
-      return model.forward(model.tokenize(texts), { training });
+      return model.forward(tokenizeWithPrompt(model, texts, batch.prompts?.[column]), { training });
     },
     scaledLoss(embeddings) {
       const { labels, teacherScores } = lossInputs(batch);

@@ -17,10 +17,15 @@ import { EmbedlabError } from '../util/errors';
 import { checkOutput } from '../util/outputs';
 import { checkOptions } from '../util/validate';
 import { checkRunFolder } from '../train/runFolder';
+import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
 import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
+import {
+  checkPromptOptions, checkShareOptions, describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts,
+  type PromptOptions, type ResolvedPrompts, type ShareOptions,
+} from './sharing';
 
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
-export interface ComparisonOptions {
+export interface ComparisonOptions extends PromptOptions, ShareOptions {
   /**
    * Hub id or local folder.
    * @default a StaticEmbedding model built offline over the built-in tokenizer
@@ -120,6 +125,8 @@ export interface ComparisonOptions {
   onEvaluate?: (record: EvalRecord, line: string) => void;
   /** Encoding progress of an evaluation, `label` naming it (`baseline`, `fine-tuned`). */
   onEncodeProgress?: (label: string, done: number, total: number) => void;
+  /** Upload progress when pushing to the Hub. */
+  onPushProgress?: (progress: PushProgress) => void;
 }
 
 /** Everything the report shows. */
@@ -133,6 +140,10 @@ export interface ComparisonResult {
   training: Pick<FinetuneResult, 'history' | 'bestMetric' | 'bestStep' | 'globalStep' | 'totalSteps' | 'stopped' | 'lastCheckpoint'>;
   /** Folder holding the fine-tuned model. */
   modelDir: string;
+  /** Prompts used in training and evaluation, and saved with the model. */
+  prompts: ResolvedPrompts;
+  /** Where the model was pushed, with `pushToHub`. */
+  pushed?: PushResult;
   timings: { loadSeconds: number; baselineSeconds: number; trainSeconds: number; finalEvalSeconds: number; totalSeconds: number };
 }
 
@@ -200,6 +211,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const stage = options.onStage ?? (() => {});
   const outputDir = options.outputDir ?? options.outDir;
   if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
+  checkPromptOptions(options);
+  checkShareOptions(options);
   const started = performance.now();
   // every output is checked before the first minute of work is spent
   const reads = [{ name: 'the model', path: options.model }, { name: 'the dataset', path: options.dataset }];
@@ -230,7 +243,9 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   try {
     const dims = validateDims(options.dims ?? defaultDims(model.dimension), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
-    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel });
+    const prompts = resolvePrompts(model, options);
+    describeRunInCard(model, datasetSource, files, options);
+    const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel, ...evaluatorPrompts(prompts) });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
     const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
     const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
@@ -268,6 +283,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       seed,
       evaluator,
       metricForBestModel,
+      prompts: trainingPrompts(prompts),
       outputDir: join(outputDir, 'checkpoints'),
       saveTotalLimit: 2,
       saveFinalModel: false,
@@ -294,6 +310,17 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       await model.save(modelDir, { overwrite: options.overwrite });
     }
     const finalEvalSeconds = seconds(t);
+    let pushed: PushResult | undefined;
+    if (options.pushToHub && !run.stopped) {
+      stage(`pushing the model to ${options.pushToHub}`);
+      pushed = await pushToHub(modelDir, options.pushToHub, {
+        ...(options.private && { private: true }),
+        ...(options.onPushProgress && { onProgress: options.onPushProgress }),
+        ...(options.signal && { signal: options.signal }),
+      }).catch((error: Error) => {
+        throw new EmbedlabError(`${error.message}. The model is saved in ${modelDir}; push it with: embedlab push ${modelDir} ${options.pushToHub}`);
+      });
+    }
 
     return {
       model: {
@@ -327,6 +354,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
         lastCheckpoint: run.lastCheckpoint,
       },
       modelDir,
+      prompts,
+      ...(pushed && { pushed }),
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {

@@ -10,12 +10,14 @@ import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
 import { startBackend } from '../backendLine';
 import { defineFlags, flagHelp, parseFlags } from '../flags';
+import { parseShareFlags } from '../shareFlags';
 import { resumeCommand } from '../resumeCommand';
 
 const FLAGS = defineFlags('demo', {
   optional: [
     'model', 'dataset', 'dims', 'epochs', 'batch-size', 'lr', 'grad-accum', 'mini-batch-size', 'columns', 'scheduler', 'warmup-ratio',
     'seed', 'output', 'overwrite', 'resume', 'backend',
+    'query-prompt', 'document-prompt', 'query-prompt-name', 'document-prompt-name', 'license', 'language', 'push-to-hub', 'private',
   ],
   help: {
     model: 'model folder or Hugging Face id (default: a StaticEmbedding model built offline)',
@@ -63,6 +65,7 @@ export const command: Command = {
   help: HELP,
   async run(argv) {
     const values = parseFlags(argv, FLAGS);
+    const sharing = parseShareFlags(values);
     const outDir = resolve(values.output ?? join('runs', timestamp()));
     // every output is checked before the baseline: a bad one never costs a run
     const reads = [{ name: '--model', path: values.model }, { name: '--dataset', path: values.dataset }];
@@ -76,7 +79,15 @@ export const command: Command = {
 
     let trainBar: ProgressBar | undefined;
     const encodeBars = new Map<string, ProgressBar>();
+    let pushBar: ProgressBar | undefined;
     const options: Omit<ComparisonOptions, 'signal'> = {
+      ...sharing,
+      onPushProgress: (p) => {
+        if (p.phase !== 'uploading' && p.phase !== 'done') return;
+        pushBar ??= terminalProgress(`pushing to ${sharing.pushToHub}`, { unit: 'bytes' });
+        pushBar(p.uploaded, p.total);
+        if (p.phase === 'done') pushBar.finish();
+      },
       model: values.model,
       dataset: values.dataset,
       dims: values.dims,
@@ -135,11 +146,13 @@ export const command: Command = {
         training: { ...training, history: training.history },
         timings,
         modelDir: result.modelDir,
+        prompts: result.prompts,
+        ...(result.pushed && { pushed: { repo: result.pushed.repoId, url: result.pushed.url, commit: result.pushed.commit } }),
       };
       await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(json, null, 2) + '\n');
       await saveReport(join(outDir, 'report.html'), comparisonReport(result), { overwrite: values.overwrite });
       console.log(comparisonSummary(result));
-      console.log(`\nreport: ${join(outDir, 'report.html')}\nmetrics: ${join(outDir, 'report.json')}\nmodel: ${result.modelDir}`);
+      console.log(`\nreport: ${join(outDir, 'report.html')}\nmetrics: ${join(outDir, 'report.json')}\nmodel: ${result.modelDir}${result.pushed ? `\npushed: ${result.pushed.url}` : ''}`);
       return 0;
     });
   },

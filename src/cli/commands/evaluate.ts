@@ -15,7 +15,7 @@ const FLAGS = defineFlags('evaluate', {
   required: ['qrels'],
   optional: [
     'model', 'query-embeddings', 'corpus-embeddings', 'queries', 'corpus', 'dims', 'similarity', 'output', 'overwrite',
-    'batch-size', 'max-seq-length', 'query-prompt', 'corpus-prompt', 'corpus-chunk-size', 'engine', 'json', 'backend',
+    'batch-size', 'max-seq-length', 'query-prompt', 'document-prompt', 'corpus-chunk-size', 'engine', 'json', 'backend',
   ],
   help: {
     model: 'model folder or Hugging Face id: encodes queries and corpus',
@@ -91,7 +91,7 @@ export const command: Command = {
       similarity: values.similarity,
       batchSize: values['batch-size'],
       queryPrompt: values['query-prompt'],
-      corpusPrompt: values['corpus-prompt'],
+      corpusPrompt: values['document-prompt'],
       corpusChunkSize: values['corpus-chunk-size'],
       engine: values.engine,
     };

@@ -14,6 +14,9 @@ import { stoppableByCtrlC } from '../ctrlC';
 import { startBackend } from '../backendLine';
 import { defineFlags, flagHelp, parseFlags } from '../flags';
 import { resumeCommand } from '../resumeCommand';
+import { parseShareFlags } from '../shareFlags';
+import { pushWithProgress } from './push';
+import { describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts } from '../../workflow/sharing';
 
 const LOSSES = ['mnrl', 'cached-mnrl', 'cosent', 'distill'] as const;
 const CLI_NAMES: RunFolderNames = { output: '--output', resume: '--resume', overwrite: '--overwrite' };
@@ -24,6 +27,7 @@ const FLAGS = defineFlags('finetune', {
     'eval', 'test-size', 'loss', 'dims', 'epochs', 'batch-size', 'mini-batch-size', 'lr', 'scheduler', 'warmup-ratio', 'warmup-steps',
     'weight-decay', 'grad-accum', 'max-grad-norm', 'max-steps', 'negatives', 'metric', 'eval-steps', 'save-steps', 'save-total-limit',
     'temperature', 'max-seq-length', 'seed', 'columns', 'output', 'overwrite', 'resume', 'backend',
+    'query-prompt', 'document-prompt', 'query-prompt-name', 'document-prompt-name', 'license', 'language', 'push-to-hub', 'private',
   ],
   help: {
     train: 'training data: a file (.jsonl .json .csv .tsv .parquet), folder or hub dataset id, in any supported format (anchor/positive[/negative_n], question/context, FlagEmbedding query/pos/neg, NeMo, scored pairs)',
@@ -78,9 +82,10 @@ export function lossFromFlags(name: string, options: { dims?: number[]; miniBatc
   return options.dims ? matryoshka(inner, { dims: options.dims }) : inner;
 }
 
-async function readRows(source: string, columns?: ColumnMapping): Promise<TrainingRow[]> {
-  const { records } = await loadRecords(source);
-  const { rows, format } = toTrainingRows(records, { source, columns, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
+async function readRows(source: string, columns?: ColumnMapping, files: string[] = []): Promise<TrainingRow[]> {
+  const loaded = await loadRecords(source);
+  files.push(...loaded.files);
+  const { rows, format } = toTrainingRows(loaded.records, { source, columns, onWarning: (m) => console.error(`embedlab finetune: ${m}`) });
   console.error(`embedlab finetune: ${source}: ${rows.length} rows (${format} format)`);
   return rows;
 }
@@ -90,6 +95,8 @@ export const command: Command = {
   help: HELP,
   async run(argv) {
     const values = parseFlags(argv, FLAGS);
+    const sharing = parseShareFlags(values);
+    if (sharing.pushToHub && !values.output) throw new EmbedlabError('--push-to-hub pushes the model saved in --output DIR; pass --output');
     if (values.resume && !values.output) throw new EmbedlabError('--resume continues the run in --output DIR; pass --output');
     if (values.eval && values['test-size']) throw new EmbedlabError('pass --eval or --test-size, not both');
     if (values.metric && !values.eval && !values['test-size']) throw new EmbedlabError('--metric needs --eval or --test-size');
@@ -129,7 +136,8 @@ export const command: Command = {
 
     await startBackend(values.backend);
 
-    let train = await readRows(values.train, columns);
+    const trainFiles: string[] = [];
+    let train = await readRows(values.train, columns, trainFiles);
     let evalRows: TrainingRow[] | undefined;
     if (values.eval) {
       const held = await readRows(values.eval, columns);
@@ -145,11 +153,14 @@ export const command: Command = {
 
     const model = await loadModel(values.model, maxSeqLength !== undefined ? { maxSeqLength } : {});
     try {
+      const prompts = resolvePrompts(model, sharing);
+      describeRunInCard(model, values.train, trainFiles, sharing);
       return await stoppableByCtrlC('finetune', async (signal) => {
         const evaluator = evalRows
           ? new InformationRetrievalEvaluator(buildIRSet(train, evalRows), {
               ...(dims && { dims }),
               ...(values.metric && { primaryMetric: values.metric }),
+              ...evaluatorPrompts(prompts),
             })
           : undefined;
         const options: FinetuneOptions = {
@@ -157,6 +168,7 @@ export const command: Command = {
           ...trainingFlags,
           metricForBestModel: evaluator ? (values.metric ?? evaluator.primaryMetric) : undefined,
           seed,
+          prompts: trainingPrompts(prompts),
           evaluator,
           evaluateBeforeTraining: evaluator !== undefined && !values.resume,
           outputDir: values.output,
@@ -193,6 +205,11 @@ export const command: Command = {
         const best = result.bestMetric !== undefined ? `; best ${result.metricForBestModel} = ${result.bestMetric.toFixed(4)} at step ${result.bestStep}` : '';
         console.log(`trained ${result.globalStep} steps in ${took}${best}${values.output ? `; model saved to ${values.output}` : ''}`);
         if (!values.output) console.error('embedlab finetune: no --output given, so the trained model was not saved');
+        if (sharing.pushToHub && values.output) {
+          await pushWithProgress(values.output, sharing.pushToHub, { private: sharing.private === true, signal }).catch((error: Error) => {
+            throw new EmbedlabError(`${error.message}. The model is saved in ${values.output}; push it with: embedlab push ${values.output} ${sharing.pushToHub}`);
+          });
+        }
       });
     } finally {
       model.dispose();

@@ -105,6 +105,10 @@ export class StaticEmbedding implements InputModule {
     await writeFileAtomic(join(dir, 'tokenizer.json'), this.tokenizer.files.get('tokenizer.json')!);
   }
 
+  pythonRepr(): string {
+    return `StaticEmbedding(\n    (embedding): EmbeddingBag(${this.tokenizer.vocabSize}, ${this.outputDimension}, mode='mean')\n  )`;
+  }
+
   describe(): string {
     return `StaticEmbedding (${this.embedding.shape[0]} tokens × ${this.outputDimension})`;
   }

@@ -1,3 +1,5 @@
+import { FORMAT_VERSIONS } from '../../util/versions';
+
 /**
  * The config.json an architecture writes on save: the config as read, with
  * `model_type`, `architectures`, float32 as the dtype (the weights are saved
@@ -13,5 +15,6 @@ export function savedConfig(
   // transformers ≥ 4.56 writes `dtype`, older versions `torch_dtype`; keep the spelling the file had
   if ('dtype' in config) config.dtype = 'float32';
   else config.torch_dtype = 'float32';
+  config.transformers_version ??= FORMAT_VERSIONS.transformers;
   return config;
 }

@@ -15,7 +15,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
-import { readJsonFile } from '../../util/readJson';
+import { readJsonFile, readJsonIfExists } from '../../util/readJson';
 import { loadTokenizer, resolveMaxSeqLength } from '../../tokenizer/loadTokenizer';
 import { maxSeqLengthFor } from '../maxSeqLength';
 import type { TextTokenizer } from '../../tokenizer/textTokenizer';
@@ -41,6 +41,8 @@ export class Transformer implements InputModule {
     readonly tokenizer: TextTokenizer,
     /** Writes the config back on save; by default the one `encoder.config.raw` names. */
     readonly architecture: Architecture<EncoderConfig> = architectureFor(encoder.config.raw, 'config.json'),
+    /** `sentence_bert_config.json` as read: keys besides max_seq_length / do_lower_case (model_args, tokenizer_args, config_args, …) are written back. */
+    readonly sbertConfig: Record<string, unknown> = {},
   ) {}
 
   /** Loads the Transformer module stored in `dir`; the architecture comes from its config.json. */
@@ -61,7 +63,8 @@ export class Transformer implements InputModule {
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }
-    return new Transformer(architecture.fromTensors(config, loadModelWeights(dir), dir), tokenizer, architecture);
+    const sbertConfig = readJsonIfExists<Record<string, unknown>>(join(dir, 'sentence_bert_config.json')) ?? {};
+    return new Transformer(architecture.fromTensors(config, loadModelWeights(dir), dir), tokenizer, architecture, sbertConfig);
   }
 
   get outputDimension(): number {
@@ -89,8 +92,14 @@ export class Transformer implements InputModule {
     const config = this.architecture.configJson(this.encoder.config);
     await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     for (const [name, text] of this.tokenizer.files) await writeFileAtomic(join(dir, name), text);
-    const sbert = { max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
+    const sbert = { ...this.sbertConfig, max_seq_length: this.maxSeqLength, do_lower_case: this.tokenizer.doLowerCase };
     await writeFileAtomic(join(dir, 'sentence_bert_config.json'), JSON.stringify(sbert, null, 2) + '\n');
+  }
+
+  /** The module as Python's `print(model)` shows it, for the model card. */
+  pythonRepr(): string {
+    const lower = this.tokenizer.doLowerCase ? 'True' : 'False';
+    return `Transformer({'max_seq_length': ${this.maxSeqLength}, 'do_lower_case': ${lower}, 'architecture': '${this.architecture.modelClass}'})`;
   }
 
   describe(): string {
