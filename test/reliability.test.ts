@@ -280,7 +280,7 @@ test('ownership: runMatryoshkaComparison frees its model (tensor count flat acro
   writeFileSync(data, Array.from({ length: 40 }, (_, i) => JSON.stringify({ question: `question ${i} about item ${i % 7}`, context: `context ${i} item ${i % 7}` })).join('\n') + '\n');
   const counts: number[] = [];
   for (let i = 0; i < 3; i++) {
-    await runMatryoshkaComparison({ dataset: data, outputDir: join(dir, `run-${i}`), epochs: 1, batchSize: 8, staticDim: 16, dims: [16, 8] });
+    await runMatryoshkaComparison({ dataset: data, outputDir: join(dir, `run-${i}`), model: 'random:16', epochs: 1, batchSize: 8, dims: [16, 8] });
     counts.push(tf.memory().numTensors);
   }
   assert.equal(new Set(counts).size, 1, `tensors after each call: ${counts.join(' → ')}`);

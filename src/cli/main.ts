@@ -15,6 +15,7 @@ const COMMANDS: Record<string, string> = {
   finetune: './commands/finetune',
   'mine-negatives': './commands/mineNegatives',
   push: './commands/push',
+  distill: './commands/distill',
   kernel: './commands/kernel',
   backend: './commands/backend',
 };

@@ -7,12 +7,14 @@ import type { BatchGradients, GradientContext } from './types';
  * each mini-batch, re-embed with a tape and back-propagate Σ(E_mb ⊙ G_mb),
  * summing the weight gradients. The loss and gradients are those of one pass
  * over the whole batch; peak memory is that of one mini-batch. A batch that
- * fits in one mini-batch takes the plain path.
+ * fits in one mini-batch takes the plain path, and a model that recomputes
+ * its layers in the backward pass takes {@link onePass}.
  */
 export async function gradCache(context: GradientContext, miniBatchSize: number): Promise<BatchGradients> {
   const { batch } = context;
   const rows = batch.columns[0]!.length;
   if (miniBatchSize >= rows) return context.plain();
+  if (context.recomputesActivations) return onePass(context, miniBatchSize);
   const starts: number[] = [];
   for (let s = 0; s < rows; s += miniBatchSize) starts.push(s);
   const chunk = (texts: string[], s: number) => texts.slice(s, s + miniBatchSize);
@@ -65,4 +67,34 @@ export async function gradCache(context: GradientContext, miniBatchSize: number)
     tf.dispose(embeddingGrads);
   }
   return { loss: lossValue, grads: total };
+}
+
+/**
+ * GradCache's result in one taped pass, for models whose layers keep only
+ * their input on the tape and are recomputed in the backward pass. Each
+ * column is embedded in mini-batches (seeded as GradCache's passes are), the
+ * loss runs on the concatenated embeddings and one backward pass follows: it
+ * re-runs one layer of one mini-batch at a time, so memory stays near
+ * GradCache's (plus each mini-batch's layer inputs) without its extra
+ * forward pass. Rows are grouped into mini-batches by token count, longest
+ * first, to cut padding; the batch keeps the same rows, and the embeddings
+ * are put back in row order before the loss.
+ */
+async function onePass(context: GradientContext, miniBatchSize: number): Promise<BatchGradients> {
+  return context.gradientsOf(() => {
+    const embeddings = context.batch.columns.map((texts, c) => {
+      const counts = context.tokenCounts(texts);
+      const order = texts.map((_, row) => row).sort((a, b) => counts[b]! - counts[a]! || a - b);
+      const parts: tf.Tensor2D[] = [];
+      for (let k = 0, s = 0; s < texts.length; k++, s += miniBatchSize) {
+        parts.push(context.embed(order.slice(s, s + miniBatchSize).map((row) => texts[row]!), c, k));
+      }
+      const sorted = tf.concat(parts, 0) as tf.Tensor2D;
+      if (order.every((row, i) => row === i)) return sorted;
+      const position = new Int32Array(order.length);
+      order.forEach((row, i) => (position[row] = i));
+      return tf.gather(sorted, tf.tensor1d(position, 'int32')) as tf.Tensor2D;
+    });
+    return context.scaledLoss(embeddings);
+  });
 }

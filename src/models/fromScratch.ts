@@ -79,7 +79,7 @@ export function createRandomTransformer(config: Record<string, unknown>, tokeniz
   const tensors = new Map<string, HostTensor>();
   for (const spec of architecture.tensorSpecs(parsed, { pooler: options.pooler ?? true })) {
     const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-    if (/(LayerNorm|layer_norm)\.weight$/.test(spec.name)) data.fill(1);
+    if (/(LayerNorm|layer_norm|norm)\.weight$/.test(spec.name)) data.fill(1);
     else if (spec.name.endsWith('.weight')) {
       for (let i = 0; i < data.length; i++) data[i] = random.normal() * initializerRange;
       if (spec.name === 'embeddings.word_embeddings.weight' && padTokenId < parsed.vocabSize) {

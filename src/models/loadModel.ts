@@ -2,7 +2,8 @@
  * Loads a sentence-transformers model folder (or hub id) — the modules.json
  * pipeline of Transformer (BERT, XLM-RoBERTa, DistilBERT, MPNet) or StaticEmbedding, Pooling and
  * Normalize — into a {@link SentenceTransformer}. A plain Hugging Face BERT
- * folder without modules.json gets mean pooling, as upstream does.
+ * folder without modules.json gets mean pooling, as upstream does; a model2vec
+ * folder without one is its StaticEmbedding (+ Normalize if its config says so).
  *
  * @example
  * import { loadModel } from 'embedlab';
@@ -22,6 +23,7 @@ import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './static/staticEmbedding';
+import { isModel2vecFolder, model2vecNormalizes } from './static/model2vec';
 import { Transformer } from './transformer';
 
 export interface LoadModelOptions extends HubOptions {
@@ -56,7 +58,7 @@ export async function loadModel(idOrPath: string, options: LoadModelOptions = {}
 /** Loads the model in local folder `dir`. */
 export function loadModelFolder(dir: string, options: { maxSeqLength?: number; source?: string } = {}): SentenceTransformer {
   const modulesPath = join(dir, 'modules.json');
-  const entries = existsSync(modulesPath) ? readModules(modulesPath) : [{ path: '', type: 'Transformer' }, { path: '', type: 'Pooling', implicit: true }];
+  const entries = existsSync(modulesPath) ? readModules(modulesPath) : isModel2vecFolder(dir) ? model2vecModules(dir) : [{ path: '', type: 'Transformer' }, { path: '', type: 'Pooling', implicit: true }];
   let input: InputModule | undefined;
   let pooling: PoolingConfig | undefined;
   let normalize = false;
@@ -122,6 +124,12 @@ function readPromptSettings(stConfig: Record<string, unknown>, path: string): { 
     );
   }
   return { prompts: prompts as Record<string, string>, defaultPromptName };
+}
+
+/** A model2vec folder without modules.json: its StaticEmbedding, then Normalize when config.json says so. */
+function model2vecModules(dir: string): ModuleEntry[] {
+  const modules = [{ path: '', type: 'sentence_transformers.models.StaticEmbedding' }];
+  return model2vecNormalizes(dir) ? [...modules, { path: '', type: 'sentence_transformers.models.Normalize' }] : modules;
 }
 
 function readModules(path: string): ModuleEntry[] {

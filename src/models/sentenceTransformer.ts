@@ -10,7 +10,7 @@ import { checkOptions, checkTexts } from '../util/validate';
 import { Matrix, normalizeInPlace } from '../util/matrix';
 import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
-import type { EncodeOptions, SentenceEmbedder } from './types';
+import type { EncodeOptions, SentenceEmbedder, TrainingMemory } from './types';
 import type { InputModule } from './inputModule';
 import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
 import { l2Normalize } from './pooling/normalize';
@@ -104,6 +104,15 @@ export class SentenceTransformer implements SentenceEmbedder {
 
   get maxSeqLength(): number {
     return this.input.maxSeqLength;
+  }
+
+  /** The input module's estimate of a training step's memory, if it has one. */
+  trainingMemory(seqLength: number): TrainingMemory | undefined {
+    return this.input.trainingMemory?.(seqLength);
+  }
+
+  get recomputesActivations(): boolean {
+    return this.input.recomputesActivations ?? false;
   }
 
   get tokenizer(): TextTokenizer {

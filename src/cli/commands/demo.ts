@@ -36,18 +36,20 @@ Baseline → fine-tune with MatryoshkaLoss(MultipleNegativesRankingLoss) →
 compare NDCG@10 at each embedding dimension. Writes report.html, report.json
 and the fine-tuned model (model/) under --output (default runs/<timestamp>).
 
-With nothing given it runs offline on the built-in default: a StaticEmbedding
-model built from the bundled tokenizer, trained on the bundled
-fictional-10k-qa dataset (a few minutes on 2 CPU cores).
+With nothing given it runs offline on the built-in default: the bundled
+pretrained model (models/glove-100d, a StaticEmbedding of GloVe word vectors)
+fine-tuned on the bundled fictional-10k-qa dataset (about a minute on 2 CPU
+cores). --model random:256 starts from a random-init StaticEmbedding over the
+bundled WordPiece tokenizer instead (random:DIM:TOKENIZER_DIR over another).
 
 The reference workflow ("Fine-tune Embedding models for RAG"):
   embedlab demo --model BAAI/bge-base-en-v1.5 \\
     --dataset philschmid/finanical-rag-embedding-dataset \\
     --dims 768,512,256,128,64 --epochs 4 --batch-size 32 --lr 2e-5
 
-On the wasm backend a transformer trains through GradCache with mini-batches
-of 8 texts (same loss and gradients; the full batch's backward pass does not
-fit wasm's 4 GiB heap); --mini-batch-size changes it, 0 turns it off.
+On the wasm backend a transformer trains through GradCache when a batch does
+not fit the 4 GiB heap, with the mini-batch chosen from a memory budget (same
+loss and gradients); --mini-batch-size sets it, 0 turns it off.
 
 ${flagHelp(FLAGS)}
 

@@ -21,6 +21,7 @@ import { maxSeqLengthFor } from '../maxSeqLength';
 import type { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
+import type { TrainingMemory } from '../types';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
 import { architectureFor } from './architectures';
@@ -69,6 +70,15 @@ export class Transformer implements InputModule {
 
   get outputDimension(): number {
     return this.encoder.config.hiddenSize;
+  }
+
+  /** Whether the encoder recomputes its layers in the backward pass (see `recomputeLayer`). */
+  get recomputesActivations(): boolean {
+    return this.encoder.recomputesActivations ?? false;
+  }
+
+  trainingMemory(seqLength: number): TrainingMemory | undefined {
+    return this.encoder.trainingMemory?.(seqLength);
   }
 
   get maxSeqLength(): number {
