@@ -168,7 +168,7 @@ test('bad data is refused: integer weights for a float tensor, NaN embeddings, L
   const json = JSON.parse(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8'));
   json.model.type = 'WordLevelPlus';
   writeFileSync(join(tokDir, 'tokenizer.json'), JSON.stringify(json));
-  assert.throws(() => loadTokenizer(tokDir), /tokenizer\.json: tokenizer model type "WordLevelPlus" is not supported; supported: WordPiece, BPE, Unigram/);
+  assert.throws(() => loadTokenizer(tokDir), /tokenizer\.json: tokenizer model type "WordLevelPlus" is not supported; supported: WordPiece, BPE, Unigram, WordLevel/);
 
   // an empty data file
   writeFileSync(join(dir, 'empty.jsonl'), '');

@@ -65,7 +65,7 @@ export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): 
   }
 }
 
-const MODEL_TYPES = ['WordPiece', 'BPE', 'Unigram'];
+const MODEL_TYPES = ['WordPiece', 'BPE', 'Unigram', 'WordLevel'];
 
 /**
  * Refuses a tokenizer.json whose model type the tokenizer library does not
