@@ -12,7 +12,7 @@ function demo(args: string[], cwd = REPO_ROOT) {
 
 test('the default demo runs offline from the pretrained GloVe model and beats its baseline at every dimension', { timeout: 600_000 }, () => {
   const out = join(mkdtempSync(join(tmpdir(), 'embedlab-demo-')), 'run');
-  const run = demo(['--out', out]);
+  const run = demo(['--output', out]);
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   const dims: number[] = report.settings.dims;
@@ -53,29 +53,29 @@ test('the default demo runs offline from the pretrained GloVe model and beats it
 test('demo: bad input gives one clear line and touches nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedlab-demo-bad-'));
 
-  let run = demo(['--dataset', join(dir, 'missing.jsonl'), '--out', join(dir, 'a')]);
+  let run = demo(['--dataset', join(dir, 'missing.jsonl'), '--output', join(dir, 'a')]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /data file .*missing\.jsonl does not exist/);
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 
   const empty = join(dir, 'empty.jsonl');
   writeFileSync(empty, ['{"question":"","context":"x"}', '{"question":"q","context":"  "}'].join('\n') + '\n');
-  run = demo(['--dataset', empty, '--out', join(dir, 'b')]);
+  run = demo(['--dataset', empty, '--output', join(dir, 'b')]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /0 usable \(question, context\) rows/);
 
-  run = demo(['--dims', '512,256', '--out', join(dir, 'c')]);
+  run = demo(['--dims', '512,256', '--output', join(dir, 'c')]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /512 is larger than the model's embedding dimension 100/);
 
-  run = demo(['--model', 'random:big', '--out', join(dir, 'd')]);
+  run = demo(['--model', 'random:big', '--output', join(dir, 'd')]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /--model random:big: expected random:DIM or random:DIM:TOKENIZER_DIR/);
 
   const existing = join(dir, 'existing');
   mkdirSync(existing);
   writeFileSync(join(existing, 'notes.txt'), 'keep me');
-  run = demo(['--out', existing]);
+  run = demo(['--output', existing]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /already exists and is not empty; pass --overwrite/);
   assert.deepEqual(readdirSync(existing), ['notes.txt']);
@@ -84,7 +84,7 @@ test('demo: bad input gives one clear line and touches nothing', () => {
 
 test('demo --model random:256 (the random-init model): Ctrl-C keeps the last checkpoint and says how to resume; --resume finishes the run', { timeout: 600_000 }, async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'embedlab-demo-int-')), 'run');
-  const child = spawn(process.execPath, [CLI, 'demo', '--model', 'random:256', '--epochs', '2', '--out', out], { cwd: REPO_ROOT });
+  const child = spawn(process.execPath, [CLI, 'demo', '--model', 'random:256', '--epochs', '2', '--output', out], { cwd: REPO_ROOT });
   let stderr = '';
   let interrupted = false;
   child.stderr.setEncoding('utf8');
@@ -104,7 +104,7 @@ test('demo --model random:256 (the random-init model): Ctrl-C keeps the last che
   assert.equal(checkpoints.length >= 1, true);
   assert.ok(!existsSync(join(out, 'report.json')));
 
-  const resumed = demo(['--model', 'random:256', '--epochs', '2', '--out', out, '--resume']);
+  const resumed = demo(['--model', 'random:256', '--epochs', '2', '--output', out, '--resume']);
   assert.equal(resumed.status, 0, resumed.stderr);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(report.settings.dims, [256, 128, 64, 32]);
@@ -120,7 +120,7 @@ test('demo with a transformer model folder: the memory budget decides GradCache 
   writeFileSync(data, pairs.join('\n') + '\n');
   const model = join(REPO_ROOT, '..', 'shared', 'golden', 'bert_forward');
   const out = join(dir, 'run');
-  const run = demo(['--model', model, '--dataset', data, '--epochs', '1', '--batch-size', '16', '--lr', '1e-4', '--out', out]);
+  const run = demo(['--model', model, '--dataset', data, '--epochs', '1', '--batch-size', '16', '--lr', '1e-4', '--output', out]);
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(report.settings.dims, [64, 32, 16, 8]);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { writeFileAtomic } from '../src/util/fs';
+import { checkOutput, GENERATOR_META } from '../src/util/outputs';
 import { escapeHtml, jsonForScript } from './html';
 import { markPlotlyEmbedded, notebookNeedsPlotly, plotlyScriptTag, PLOTLY_READY_EVENT } from './plotlyBundle';
 import { displayBundle, inTslab, type MimeBundle } from './tslabBridge';
@@ -29,6 +30,7 @@ export function standalonePage(title: string, body: string, options: { includePl
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    GENERATOR_META,
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1b1f24}' +
       'table.embedlab-table{border-collapse:collapse;font-size:0.9rem}table.embedlab-table th,table.embedlab-table td{border:1px solid #d0d7de;padding:4px 8px;text-align:right}' +
@@ -141,8 +143,12 @@ export class Chart {
     return standalonePage(this.title, this.toHtml());
   }
 
-  /** Writes {@link toStandaloneHtml} to `path` atomically; returns the path. */
-  async saveHtml(path: string): Promise<string> {
+  /**
+   * Writes {@link toStandaloneHtml} to `path` atomically; returns the path. An existing file is
+   * replaced only when embedlab wrote it, or with `overwrite`.
+   */
+  async saveHtml(path: string, options: { overwrite?: boolean } = {}): Promise<string> {
+    checkOutput({ path, kind: 'file', name: 'saveHtml(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
     await writeFileAtomic(path, this.toStandaloneHtml());
     return path;
   }

@@ -241,6 +241,7 @@ function formatEmpty(list: EmptyText[]): string {
 export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, options: TrainingRowsOptions = {}): TrainingRowsResult {
   const records: DataRecord[] = Array.isArray(data) ? (data as DataRecord[]) : ((data as aq.ColumnTable).objects() as DataRecord[]);
   const source = options.source ?? 'data';
+  if (records.length === 0) throw new EmbedlabError(`${source} has no records (it is empty); give a file with one record per row`);
   const columns = columnsOf(records);
   let format: TrainingFormat;
   if (options.columns) {

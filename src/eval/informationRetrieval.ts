@@ -12,6 +12,8 @@
  *   Matryoshka dim (as the financial-RAG workflow names its evaluators), e.g.
  *   `dim_128_cosine_ndcg@10`; without dims there is no dim prefix.
  */
+import { ensureBackend } from '../backend';
+import { checkFiniteEmbeddings, checkModelArgument } from '../util/validate';
 import type { IRSet } from '../data/types';
 import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
@@ -280,6 +282,9 @@ export async function evaluateEmbeddings(
   options: InformationRetrievalOptions & EvaluateOptions = {},
 ): Promise<IRResult> {
   const plan = makePlan(options);
+  await ensureBackend();
+  checkFiniteEmbeddings(queryEmbeddings, 'query embeddings');
+  checkFiniteEmbeddings(corpusEmbeddings, 'corpus embeddings');
   if (queryEmbeddings.rows !== irSet.queries.size) {
     throw new EmbedlabError(`query embeddings have ${queryEmbeddings.rows} rows but there are ${irSet.queries.size} queries`);
   }
@@ -343,6 +348,8 @@ export class InformationRetrievalEvaluator implements Evaluator {
 
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */
   async evaluateDetailed(model: SentenceEmbedder, options: EvaluateOptions = {}): Promise<IRResult> {
+    checkModelArgument(model, 'evaluate(model)');
+    await ensureBackend(); // before the first tensor, so the backend never switches mid-run
     return longCall('Evaluating', options, (hooks) => this.run(model, { ...options, ...hooks }), { unit: 'texts' });
   }
 
@@ -360,13 +367,18 @@ export class InformationRetrievalEvaluator implements Evaluator {
       prepared.ids.map((id) => this.irSet.queries.get(id)!),
       { batchSize, prompt: this.options.queryPrompt, promptName: this.options.queryPromptName, signal: options.signal },
     );
+    checkFiniteEmbeddings(queries, "the model's query embeddings,", prepared.ids);
     options.onProgress?.(prepared.ids.length, total);
     const { signal } = options;
     const { corpusPrompt: prompt, corpusPromptName: promptName } = this.options;
     const corpus = encodedChunks(
       corpusTexts,
       this.plan.corpusChunkSize,
-      (texts) => encodeDocuments(texts, { batchSize, prompt, promptName, signal }),
+      async (texts) => {
+        const encoded = await encodeDocuments(texts, { batchSize, prompt, promptName, signal });
+        checkFiniteEmbeddings(encoded, "the model's document embeddings,");
+        return encoded;
+      },
       signal,
     );
     const result = await retrieve(

@@ -20,22 +20,29 @@ export async function gradCache(context: GradientContext, miniBatchSize: number)
   const chunk = (texts: string[], s: number) => texts.slice(s, s + miniBatchSize);
 
   // (1) embeddings without gradients (no tape is recorded outside variableGrads)
-  const cached = batch.columns.map((texts, c) =>
-    tf.tidy(() =>
-      tf.concat(
-        starts.map((s, k) => context.embed(chunk(texts, s), c, k)),
-        0,
-      ),
-    ),
-  );
-
-  // (2) the loss and its gradient w.r.t. the cached embeddings
-  const { value, grads: embeddingGrads } = tf.tidy(() =>
-    tf.valueAndGrads((...embeddings: tf.Tensor[]) => context.scaledLoss(embeddings as tf.Tensor2D[]))(cached),
-  );
-  tf.dispose(cached);
-  const lossValue = (await value.data())[0]! / context.scale;
-  value.dispose();
+  const cached: tf.Tensor[] = [];
+  let value: tf.Tensor;
+  let embeddingGrads: tf.Tensor[];
+  try {
+    for (const [c, texts] of batch.columns.entries()) {
+      cached.push(tf.tidy(() => tf.concat(starts.map((s, k) => context.embed(chunk(texts, s), c, k)), 0)));
+    }
+    // (2) the loss and its gradient w.r.t. the cached embeddings
+    ({ value, grads: embeddingGrads } = tf.tidy(() =>
+      tf.valueAndGrads((...embeddings: tf.Tensor[]) => context.scaledLoss(embeddings as tf.Tensor2D[]))(cached),
+    ));
+  } finally {
+    tf.dispose(cached); // a column that failed half-way leaves the finished ones to free
+  }
+  let lossValue: number;
+  try {
+    lossValue = (await value.data())[0]! / context.scale;
+  } catch (error) {
+    tf.dispose(embeddingGrads);
+    throw error;
+  } finally {
+    value.dispose();
+  }
 
   // (3) re-embed each mini-batch with a tape; d/dθ Σ(E_mb ⊙ G_mb) = G_mb · ∂E_mb/∂θ
   const total = new Map<string, tf.Tensor>();
@@ -44,11 +51,18 @@ export async function gradCache(context: GradientContext, miniBatchSize: number)
       for (const [k, s] of starts.entries()) {
         const texts = chunk(batch.columns[c]!, s);
         const g = tf.slice(embeddingGrads[c]!, [s, 0], [texts.length, -1]);
-        // embed replays stage 1's dropout masks for (c, k)
-        context.addWeightGradients(() => tf.sum(tf.mul(context.embed(texts, c, k), g)), total);
-        g.dispose();
+        try {
+          // embed replays stage 1's dropout masks for (c, k)
+          context.addWeightGradients(() => tf.sum(tf.mul(context.embed(texts, c, k), g)), total);
+        } finally {
+          g.dispose();
+        }
       }
     }
+  } catch (error) {
+    // a mini-batch failed: the partial sums are nobody's
+    tf.dispose([...total.values()]);
+    throw error;
   } finally {
     tf.dispose(embeddingGrads);
   }

@@ -13,6 +13,8 @@
  * 4. when fewer remain, fill up with random corpus texts that are not
  *    positives (as hn_mine does), unless `fillRandom` is false.
  */
+import { ensureBackend } from '../backend';
+import { checkModelArgument } from '../util/validate';
 import type { SentenceEmbedder } from '../models/types';
 import { encodedChunks, matrixChunks, type CorpusChunks } from '../eval/corpusChunks';
 import { inversePrefixNorms, resolveScoringEngine, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
@@ -133,9 +135,12 @@ async function mine(
 ): Promise<MinedQuery[]> {
   const [start, end] = parseSamplingRange(options.rangeForSampling ?? '2-200');
   const negativeNumber = options.negativeNumber ?? 15;
-  if (!Number.isInteger(negativeNumber) || negativeNumber < 0) {
-    throw new EmbedlabError(`negativeNumber must be a non-negative integer, got ${negativeNumber}`);
+  if (!Number.isInteger(negativeNumber) || negativeNumber < 1) {
+    throw new EmbedlabError(`negativeNumber (negatives per query) must be a positive integer, got ${negativeNumber}`);
   }
+  if (!Array.isArray(queries)) throw new EmbedlabError(`mineHardNegatives(queries) must be an array of { query, positives }, got ${typeof queries}`);
+  if ('model' in source) checkModelArgument(source.model, 'mineHardNegatives(queries, { model })');
+  await ensureBackend();
   const { corpus, queryEmbeddings, chunks } = await miningEmbeddings(queries, source, options);
   const collector = await retrieveTopK(queryEmbeddings, chunks, Math.min(end, corpus.length), corpus.length, options);
 

@@ -14,7 +14,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
+import { ensureBackend } from '../backend';
 import { EmbedlabError, where } from '../util/errors';
+import { checkOptions, checkString } from '../util/validate';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
@@ -44,7 +46,10 @@ interface ModuleEntry {
  * const embeddings = await model.encode(['what was the revenue in 2023?']);
  */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
+  checkString(idOrPath, 'loadModel(idOrPath)', 'a model folder or Hugging Face id (a string)');
+  checkOptions(options, 'loadModel(idOrPath, options)');
   const { maxSeqLength, ...hubOptions } = options;
+  await ensureBackend();
   const dir = await resolveModel(idOrPath, hubOptions);
   const fromHub = resolve(dir) !== resolve(idOrPath);
   return loadModelFolder(dir, { ...(maxSeqLength !== undefined && { maxSeqLength }), ...(fromHub && { source: idOrPath }) });
@@ -96,6 +101,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       normalize,
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
+      folder: resolve(dir),
       cardData: cardDataForFolder(dir, options.source, readJsonIfExists(join(dir, entries[0]!.path, 'config.json')) ?? undefined),
     });
   } catch (error) {

@@ -3,7 +3,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
+import { ensureBackend } from '../backend';
 import { writeFileAtomic } from '../util/fs';
+import { checkOutput, prepareOutputFolder } from '../util/outputs';
+import { checkOptions, checkTexts } from '../util/validate';
 import { Matrix, normalizeInPlace } from '../util/matrix';
 import { breathe, longCall } from '../util/longCall';
 import type { TokenBatch } from '../tokenizer/types';
@@ -28,8 +31,19 @@ export interface SentenceTransformerSettings {
   defaultPromptName?: string | null;
   /** `config_sentence_transformers.json` as read; other fields are kept on save. */
   stConfig?: Record<string, unknown>;
+  /** The local folder the model was loaded from: `save` never writes into it. */
+  folder?: string;
   /** What the model card says; default: nothing known yet. */
   cardData?: ModelCardData;
+}
+
+/** Options for {@link SentenceTransformer.save}. */
+export interface SaveOptions {
+  /**
+   * Write into a folder that holds files embedlab did not write (same-named files are replaced, none is deleted).
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 /**
@@ -55,6 +69,8 @@ export class SentenceTransformer implements SentenceEmbedder {
   /** Lineage, training details and evaluation results that the saved model card shows. */
   readonly cardData: ModelCardData;
   private readonly stConfig: Record<string, unknown>;
+  /** The local folder the model was loaded from (a hub model's cache folder), if any. */
+  readonly folder: string | undefined;
 
   constructor(
     readonly input: InputModule,
@@ -65,6 +81,7 @@ export class SentenceTransformer implements SentenceEmbedder {
     this.prompts = { ...(settings.prompts ?? {}) };
     this.defaultPromptName = settings.defaultPromptName ?? null;
     this.stConfig = settings.stConfig ?? {};
+    this.folder = settings.folder;
     this.cardData = settings.cardData ?? new ModelCardData();
     if (input.produces === 'token_embeddings' && !this.pooling) {
       throw new EmbedlabError('a Transformer module needs a Pooling module after it (1_Pooling/config.json)');
@@ -166,6 +183,9 @@ export class SentenceTransformer implements SentenceEmbedder {
    * m.cols; // 128
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    checkTexts(texts, 'encode(texts)');
+    checkOptions(options, 'encode(texts, options)');
+    await ensureBackend();
     return longCall('Encoding', options, (hooks) => this.encodeBatches(texts, { ...options, ...hooks }), { unit: 'texts' });
   }
 
@@ -240,9 +260,20 @@ export class SentenceTransformer implements SentenceEmbedder {
    * files, `sentence_bert_config.json` — or `0_StaticEmbedding/`),
    * `modules.json`, `1_Pooling/config.json`, `2_Normalize/`,
    * `config_sentence_transformers.json` and a `README.md` model card.
-   * Every file is written atomically.
+   * Every file is written atomically. `dir` must be new, empty, or written by
+   * embedlab before (unless `overwrite`), and never the folder the model was
+   * loaded from.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    checkOutput({
+      path: dir,
+      kind: 'folder',
+      name: 'model.save(dir)',
+      reads: [{ name: 'the folder this model was loaded from', path: this.folder }],
+      overwrite: options.overwrite,
+      overwriteHint: '{ overwrite: true }',
+    });
+    prepareOutputFolder(dir, 'model');
     const modules: Record<string, unknown>[] = [];
     const addModule = (path: string, type: string) => modules.push({ idx: modules.length, name: String(modules.length), path, type });
 

@@ -83,8 +83,11 @@ export interface SentenceEmbedder {
    * (sentence-transformers `encode_document`).
    */
   encodeDocument?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
-  /** Writes a folder sentence-transformers loads unchanged. */
-  save(dir: string): Promise<void>;
+  /**
+   * Writes a folder sentence-transformers loads unchanged: a new or empty folder, or one embedlab
+   * wrote (`overwrite` writes into any other, deleting nothing); never the folder the model was read from.
+   */
+  save(dir: string, options?: { overwrite?: boolean }): Promise<void>;
   /** What the model card written by `save` says: lineage, training details, evaluation results. */
   readonly cardData?: ModelCardData;
   dispose(): void;

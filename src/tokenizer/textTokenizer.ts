@@ -98,9 +98,14 @@ export class TextTokenizer {
     this.vocabSize = maxId + 1;
     this.padId = findPadId(this.tokenizer, tokenizerJson, tokenizerConfig);
     [this.prefix, this.suffix] = this.addSpecialTokens ? this.specialTokenFrame() : [empty(), empty()];
-    if (this.prefix.ids.length + this.suffix.ids.length > this.maxLength) {
-      throw new EmbedlabError(`maxLength ${this.maxLength} leaves no room for the ${this.prefix.ids.length + this.suffix.ids.length} special tokens`);
+    if (this.prefix.ids.length + this.suffix.ids.length >= this.maxLength) {
+      throw new EmbedlabError(`maxLength ${this.maxLength} leaves no room for text after the ${this.specialTokenCount} special tokens; use at least ${this.specialTokenCount + 1}`);
     }
+  }
+
+  /** Special tokens added around every text ([CLS] and [SEP] for BERT). */
+  get specialTokenCount(): number {
+    return this.prefix.ids.length + this.suffix.ids.length;
   }
 
   /** The same tokenizer with other options (shares the parsed files). */

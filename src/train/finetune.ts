@@ -1,3 +1,4 @@
+import { ensureBackend } from '../backend';
 import type { TrainingRow } from '../data/types';
 import type { Evaluator } from '../eval/types';
 import type { Loss } from '../losses/types';
@@ -6,7 +7,9 @@ import type { SentenceEmbedder } from '../models/types';
 import { CheckpointWriter, restoreCheckpoint, type ResumePosition } from './checkpoints';
 import { BestModelTracker, EvaluationRunner, skipIfStopped } from './evaluation';
 import { AdamW } from './optimizer';
+import { checkModelArgument, checkOptions, checkRowsArray } from '../util/validate';
 import { isDue, planRun } from './plan';
+import { prepareRunFolder, trainingWriteFailure } from './runFolder';
 import type { BatchSamplerName } from './sampler';
 import { learningRateAt, type SchedulerName } from './schedule';
 import { optimizerStep, type StepSetup } from './step';
@@ -42,6 +45,10 @@ import { breathe, longCall } from '../util/longCall';
  * Ctrl-C does on the command line (the result then has `stopped: 'signal'`).
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
+  checkModelArgument(model, 'finetune(model)', ['forward', 'namedWeights']);
+  checkRowsArray(rows, 'finetune(model, rows)');
+  checkOptions(options, 'finetune(model, rows, options)');
+  await ensureBackend();
   const result = await longCall('Fine-tuning', options, (hooks) => train(model, rows, { ...options, ...hooks }), {
     stopped: (r) => (r.stopped ? `stopped at step ${r.globalStep}/${r.totalSteps}` : undefined),
   });
@@ -66,6 +73,7 @@ async function train(model: SentenceEmbedder, rows: TrainingRow[], options: Fine
   const prompts = columnPrompts(options.prompts, plan.negatives);
   rememberPrompts(model, prompts);
   const { outputDir, schedule } = plan;
+  if (outputDir) await prepareRunFolder(outputDir, options, options.onWarning ?? console.warn);
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
   const best = new BestModelTracker(plan);
@@ -133,6 +141,9 @@ async function train(model: SentenceEmbedder, rows: TrainingRow[], options: Fine
     }
     if (model.cardData) recordTraining(model.cardData, model, rows, plan, options, history, best.current?.step);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
+  } catch (error) {
+    // disk full / read-only mid-run: say which checkpoint is intact (resume continues from it)
+    throw trainingWriteFailure(error, lastCheckpoint);
   } finally {
     optimizer.dispose();
   }
@@ -337,8 +348,22 @@ export interface FinetuneOptions {
    * @default true with `outputDir`
    */
   saveFinalModel?: boolean;
-  /** Continue from the newest checkpoint in `outputDir` (true) or from the given checkpoint folder. */
+  /**
+   * Continue from the newest checkpoint in `outputDir` that loads (true; newer broken ones are
+   * skipped with a warning) or from the given checkpoint folder.
+   */
   resume?: boolean | string;
+  /**
+   * Write into an `outputDir` that holds files embedlab did not write (none is deleted), and start
+   * over where an earlier run left checkpoints (they are replaced).
+   * @default false
+   */
+  overwrite?: boolean;
+  /**
+   * Called with what was done on the user's behalf (a broken checkpoint skipped, a stale temp folder removed).
+   * @default console.warn
+   */
+  onWarning?: (message: string) => void;
   /** Stops cleanly after the current step; a checkpoint is written when `outputDir` is set. */
   signal?: AbortSignal;
   /** Called after every optimizer step. */

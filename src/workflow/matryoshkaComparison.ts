@@ -14,6 +14,9 @@ import { SentenceTransformer, StaticEmbedding } from '../models';
 import type { SentenceEmbedder } from '../models/types';
 import { finetune, miniBatchForMemory, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
+import { checkOutput } from '../util/outputs';
+import { checkOptions } from '../util/validate';
+import { checkRunFolder } from '../train/runFolder';
 import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
 import { BUILTIN_DATASET, BUILTIN_MODEL_DIMS } from './builtin';
 import { openModel } from './modelSpec';
@@ -100,6 +103,11 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
   outDir?: string;
   /** Continue from the newest checkpoint in `outputDir/checkpoints`. */
   resume?: boolean;
+  /**
+   * Write into an `outputDir` that holds other files (none is deleted) and start over where an earlier run left checkpoints.
+   * @default false
+   */
+  overwrite?: boolean;
   /** Stops cleanly after the current step or encoding batch; the last checkpoint is kept. */
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
@@ -194,12 +202,19 @@ function validateDims(dims: number[], width: number): number[] {
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
+  checkOptions(options, 'runMatryoshkaComparison(options)');
   const stage = options.onStage ?? (() => {});
   const outputDir = options.outputDir ?? options.outDir;
   if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
   checkPromptOptions(options);
   checkShareOptions(options);
   const started = performance.now();
+  // every output is checked before the first minute of work is spent
+  const reads = [{ name: 'the model', path: options.model }, { name: 'the dataset', path: options.dataset }];
+  const names = { output: 'outputDir', resume: 'resume: true', overwrite: 'overwrite: true' };
+  checkOutput({ path: outputDir, kind: 'folder', name: 'outputDir', reads, overwrite: options.overwrite, resume: options.resume, overwriteHint: names.overwrite });
+  checkRunFolder(join(outputDir, 'checkpoints'), { resume: options.resume, overwrite: options.overwrite, reads }, { ...names, output: 'outputDir/checkpoints' });
+  checkOutput({ path: join(outputDir, 'model'), kind: 'folder', name: 'outputDir/model', reads, overwrite: options.overwrite, overwriteHint: names.overwrite });
   const backend = await initBackend();
   stage(backend.summary);
 
@@ -269,6 +284,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
+      overwrite: options.overwrite,
       signal: options.signal,
       onProgress: options.onTrainProgress,
       onEvaluate: (record) => {
@@ -287,7 +303,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     } else {
       stage('evaluating the fine-tuned model');
       finetuned = await evaluator.evaluate(model, { onProgress: encodeProgress('fine-tuned'), signal: options.signal });
-      await model.save(modelDir);
+      await model.save(modelDir, { overwrite: options.overwrite });
     }
     const finalEvalSeconds = seconds(t);
     let pushed: PushResult | undefined;
@@ -339,6 +355,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {
+    // the model is the workflow's own: it is saved in modelDir, load it from there to use it
+    model.dispose();
     if (options.signal?.aborted) stage('stopped');
   }
 }

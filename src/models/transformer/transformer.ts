@@ -17,6 +17,7 @@ import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import { readJsonFile, readJsonIfExists } from '../../util/readJson';
 import { loadTokenizer, resolveMaxSeqLength } from '../../tokenizer/loadTokenizer';
+import { maxSeqLengthFor } from '../maxSeqLength';
 import type { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
@@ -51,9 +52,15 @@ export class Transformer implements InputModule {
     const raw = readJsonFile<Record<string, unknown>>(configPath);
     const architecture = architectureFor(raw, configPath);
     const config = architecture.parseConfig(raw, configPath);
-    const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxSequenceLength);
     // tokenizer first: a missing tokenizer should fail before megabytes of weights are read
-    const tokenizer = loadTokenizer(dir, { maxLength: maxSeqLength });
+    const unlimited = loadTokenizer(dir, { maxLength: Infinity });
+    const maxSeqLength = maxSeqLengthFor(options.maxSeqLength, {
+      fromFolder: resolveMaxSeqLength(dir),
+      positions: config.maxSequenceLength,
+      specialTokens: unlimited.specialTokenCount,
+      source: dir,
+    });
+    const tokenizer = unlimited.withOptions({ maxLength: maxSeqLength });
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }
