@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: embedlab next to PyTorch on this machine, in one run.
  *
- * For each model shape (MiniLM: 6 layers, hidden 384; bge-base: 12 layers,
- * hidden 768; random init, 128-token texts, batch 32):
+ * For each model shape (MiniLM: 6 layers, hidden 384; bge-small: 12 layers,
+ * hidden 384; bge-base: 12 layers, hidden 768; random init, 128-token texts,
+ * batch 32), and for a StaticEmbedding (vs nn.EmbeddingBag):
  * - encoding throughput (texts/s);
  * - one training step of Matryoshka(MNRL) with AdamW (pairs/s, tokens/s, GFLOP/s);
  * and once: IR evaluation of 700 queries × 7,000 docs at 5 Matryoshka dims
@@ -11,7 +12,7 @@
  * `bench/torch_bench.py` with Debian's python3-torch. Prints a table and
  * writes `bench/results.json` with the ratios to PyTorch.
  *
- *   npm run bench                                   # everything (~15 min on 2 cores)
+ *   npm run bench                                   # everything (~25 min on 2 idle cores)
  *   npm run bench -- --models minilm --backends wasm
  *   npm run bench -- --profile                      # per-kernel profiles, before/after the fast kernels
  *   npm run bench -- --what encode,eval             # some measures only
@@ -42,6 +43,8 @@ interface Row {
   tokensPerS?: number;
   /** value / PyTorch's (higher is better: for eval, PyTorch seconds / ours). */
   vsPytorch?: number;
+  /** Peak wasm heap of the process that measured the row (MiB). */
+  heapMiB?: number;
   note?: string;
 }
 
@@ -105,11 +108,11 @@ function fmt(x: number | undefined, digits = 2): string {
 
 export function markdownTable(rows: Row[]): string {
   const lines = [
-    '| model | measure | engine | value | GFLOP/s | vs PyTorch |',
-    '|---|---|---|---|---|---|',
+    '| model | measure | engine | value | GFLOP/s | peak wasm heap | vs PyTorch |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.model} | ${r.measure} | ${r.engine} | ${fmt(r.value)} ${r.unit}${r.note ? ` (${r.note})` : ''} | ${fmt(r.gflopsPerS, 1)} | ${r.vsPytorch === undefined ? '—' : `${fmt(r.vsPytorch, 3)}×`} |`,
+        `| ${r.model} | ${r.measure} | ${r.engine} | ${fmt(r.value)} ${r.unit}${r.note ? ` (${r.note})` : ''} | ${fmt(r.gflopsPerS, 1)} | ${r.heapMiB ? `${r.heapMiB} MiB` : '—'} | ${r.vsPytorch === undefined ? '—' : `${fmt(r.vsPytorch, 3)}×`} |`,
     ),
   ];
   return lines.join('\n');
@@ -152,7 +155,45 @@ export function profileTable(files: string[]): string {
 interface EngineSpec {
   /** Label prefix in the table. */
   key: string;
-  run(model: string, what: string[], repeats: number): Promise<any>;
+  run(model: string, what: string[], repeats: number, warmup?: number): Promise<any>;
+}
+
+/** One engine's encode and train results from separate processes, as one. */
+function mergeResults(encode: any, train: any): any {
+  return { ...encode, ...train, encode: encode?.encode, train: train?.train, error: train?.error ?? encode?.error };
+}
+
+/**
+ * StaticEmbedding training (bench/workload.ts `STATIC`): PyTorch's
+ * `nn.EmbeddingBag(mode="mean")` and embedlab, alternating for `rounds`.
+ */
+async function staticRows(torch: EngineSpec, engines: EngineSpec[], rounds: number, rows: Row[], record: (key: string, value: unknown) => void): Promise<void> {
+  const perRound: Record<string, any[]> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const engine of [torch, ...engines]) {
+      const result = await engine.run('static', ['train'], 20, 3);
+      (perRound[engine.key] ??= []).push(result);
+      record(`${engine.key}/static`, result);
+    }
+  }
+  const torchValues = (perRound.pytorch ?? []).map((r) => r?.train?.examples_per_s as number | undefined);
+  const model = 'StaticEmbedding 128-d';
+  for (const engine of [torch, ...engines]) {
+    const runs = perRound[engine.key] ?? [];
+    const values = runs.map((r) => r?.train?.examples_per_s as number | undefined);
+    const value = median(values.map((v) => v ?? NaN));
+    const label = engine.key === 'pytorch' ? 'PyTorch nn.EmbeddingBag(mode="mean")' : `embedlab ${(runs[0]?.summary ?? engine.key).replace(/^backend: /, '').replace(/ — .*/, '')}`;
+    if (value === undefined) {
+      rows.push({ model, measure: 'train', engine: label, value: NaN, unit: '', note: `failed: ${runs.find((r) => r?.error)?.error ?? 'no result'}` });
+      continue;
+    }
+    const ratios = values.map((v, r) => (v !== undefined && torchValues[r] ? v / torchValues[r]! : NaN));
+    const heaps = runs.map((r) => r?.train?.heapMiB).filter((h): h is number => typeof h === 'number');
+    rows.push({
+      model, measure: 'train', engine: label, value, unit: 'pairs/s', vsPytorch: engine.key === 'pytorch' ? 1 : median(ratios),
+      note: `batch 64 × 64 tokens, 3 dims; ${runsNote(values)}`, heapMiB: heaps.length ? Math.max(...heaps) : undefined,
+    });
+  }
 }
 
 function runsNote(values: (number | undefined)[]): string {
@@ -170,7 +211,7 @@ function median(xs: number[]): number | undefined {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      models: { type: 'string', default: 'minilm,bge-base' },
+      models: { type: 'string', default: 'minilm,bge-small,bge-base,static' },
       backends: { type: 'string', default: 'wasm,cpu' },
       repeats: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '2' },
@@ -201,8 +242,8 @@ async function main(): Promise<void> {
   };
   const tfjs = (backend: string, env: NodeJS.ProcessEnv, extra: string[] = []): EngineSpec => ({
     key: `embedlab-${backend}${env.EMBEDLAB_WASM_THREADS ? `-${env.EMBEDLAB_WASM_THREADS}thread` : ''}`,
-    run: (model, what, reps) =>
-      jsonFrom(process.execPath, [script, '--backend', backend, '--model', model, '--what', what.join(','), '--repeats', String(reps), ...extra], {
+    run: (model, what, reps, warmup = 1) =>
+      jsonFrom(process.execPath, [script, '--backend', backend, '--model', model, '--what', what.join(','), '--repeats', String(reps), '--warmup', String(warmup), ...extra], {
         EMBEDLAB_BACKEND: backend,
         ...env,
       }),
@@ -216,18 +257,29 @@ async function main(): Promise<void> {
     : [];
 
   for (const [index, model] of models.entries()) {
+    if (model === 'static') {
+      await staticRows(torch, backends.includes('wasm') ? [tfjs('wasm', {})] : [], rounds, rows, record);
+      continue;
+    }
     const big = model !== 'minilm';
     const measures = values.what!.split(',');
     const what = ['encode', 'train'].filter((m) => measures.includes(m));
     // Rounds alternate the engines (PyTorch, embedlab, …, PyTorch, …) so that
     // a change in machine load hits all of them; ratios are taken per round.
+    // The 12-layer models train for minutes per step: one round, with the
+    // default wasm build only, and encode and train in separate processes so
+    // each row's peak heap is its own.
+    const engines = big ? [torch, ...wasmEngines.slice(0, 1)] : [torch, ...wasmEngines];
     const perRound: Record<string, any[]> = {};
-    for (let round = 0; round < rounds; round++) {
-      for (const engine of [torch, ...wasmEngines]) {
-        // the big model trains for minutes per step (embedlab: see --mini-batch): one round, one step
-        const steps = big ? what.filter((m) => m === 'encode' || round === 0) : what;
-        if (steps.length === 0) continue;
-        const result = await engine.run(model, steps, big && steps.includes('train') ? 1 : repeats);
+    for (let round = 0; round < (big ? 1 : rounds); round++) {
+      for (const engine of engines) {
+        if (what.length === 0) continue;
+        const result = big
+          ? mergeResults(
+              what.includes('encode') ? await engine.run(model, ['encode'], repeats) : undefined,
+              what.includes('train') ? await engine.run(model, ['train'], 1, model === 'bge-base' ? 0 : 1) : undefined,
+            )
+          : await engine.run(model, what, repeats);
         (perRound[engine.key] ??= []).push(result);
         record(`${engine.key}/${model}`, result);
       }
@@ -237,7 +289,7 @@ async function main(): Promise<void> {
     for (const measure of what as ('encode' | 'train')[]) {
       const pick = (r: any) => (measure === 'encode' ? r?.encode?.texts_per_s : r?.train?.examples_per_s) as number | undefined;
       const torchValues = torchRuns.map(pick);
-      for (const key of ['pytorch', ...wasmEngines.map((e) => e.key)]) {
+      for (const key of engines.map((e) => e.key)) {
         const runs = perRound[key] ?? [];
         const values = runs.map(pick);
         const ratios = values.map((v, r) => (v !== undefined && torchValues[r] ? v / torchValues[r]! : NaN));
@@ -255,17 +307,18 @@ async function main(): Promise<void> {
         }
         const gflops = median(runs.map((r) => r?.[measure]?.gflops_per_s ?? NaN));
         const note = [
-          first?.miniBatch && measure === 'train' ? `GradCache mini-batch ${first.miniBatch}` : '',
+          measure === 'train' && key !== 'pytorch' ? (first?.miniBatch ? `GradCache mini-batch ${first.miniBatch}` : 'whole batch per pass') : '',
           measure === 'encode' && first?.encode?.encodeBatch && first.encode.encodeBatch !== first.batch
             ? `batch ${first.batch} exceeds the wasm heap: encoded in batches of ${first.encode.encodeBatch}`
             : '',
           first?.wasmHeapMiB && !onOnnx ? `wasm heap ${first.wasmHeapMiB} MiB` : '',
           runsNote(values),
         ].filter(Boolean).join('; ');
+        const heaps = runs.map((r) => r?.[measure]?.heapMiB).filter((h): h is number => typeof h === 'number');
         rows.push({
           model, measure, engine: label, value, unit: measure === 'encode' ? 'texts/s' : 'pairs/s', gflopsPerS: gflops,
           tokensPerS: measure === 'train' ? median(runs.map((r) => r?.train?.tokens_per_s ?? NaN)) : undefined,
-          vsPytorch: key === 'pytorch' ? 1 : median(ratios), note,
+          vsPytorch: key === 'pytorch' ? 1 : median(ratios), note, heapMiB: heaps.length ? Math.max(...heaps) : undefined,
         });
       }
     }
@@ -306,6 +359,8 @@ async function main(): Promise<void> {
   }
 
   const table = markdownTable(rows);
+  const torchBlas = Object.entries(raw).filter(([key]) => key.startsWith('pytorch/')).flatMap(([, runs]) => runs).map((r: any) => r?.blas).find((b) => Array.isArray(b)) as string[] | undefined;
+  const blasLine = `PyTorch BLAS: ${torchBlas?.length ? torchBlas.join(', ') : 'unknown'}${torchBlas?.some((b) => /openblas|mkl|blis/i.test(b)) ? '' : ' — NOT an optimized BLAS: PyTorch is ~10× slower than it should be (apt-get install libopenblas0-pthread)'}`;
   const results = {
     generatedBy: 'npm run bench',
     date: started.toISOString(),
@@ -316,8 +371,9 @@ async function main(): Promise<void> {
       node: process.version,
       loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
       loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      pytorchBlas: torchBlas ?? null,
     },
-    settings: { batch: 32, seq: 128, repeats, rounds, dropout: 0.1, optimizer: 'AdamW lr 2e-5 wd 0.01', loss: 'Matryoshka(MNRL, scale 20)' },
+    settings: { batch: 32, seq: 128, repeats, rounds, dropout: 0.1, optimizer: 'AdamW lr 2e-5 wd 0.01', loss: 'Matryoshka(MNRL, scale 20)', static: 'StaticEmbedding 128-d, batch 64 × 64 tokens, Matryoshka(MNRL) over 128/64/32, AdamW lr 0.05 wd 0.01' },
     notes: [
       'Each engine runs in its own process, alternating with PyTorch round by round; values are medians over rounds of per-process medians (after one warm-up), vsPytorch the median of per-round ratios.',
       'GFLOP/s counts matmul FLOPs only (2·m·k·n; a training step = 3× forward), the same formula for every engine (GradCache re-runs the forward: its real work is 4/3 of that).',
@@ -329,6 +385,8 @@ async function main(): Promise<void> {
   };
   writeFileAtomicSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
   console.log(table);
+  console.log(`\n${blasLine}`);
+  console.log('vs PyTorch: throughput ratio (eval: PyTorch seconds / ours); > 1 means embedlab is faster. Peak wasm heap: the 4 GiB wasm memory at its largest in the process that measured the row.');
   console.log(`\nload average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`written ${values.out}`);
 }

@@ -15,11 +15,11 @@ import { encoderSummary } from '../src/backend/onnxRuntime';
 import { fastKernelsInEffect } from '../src/backend/ops';
 import { WasmHeapExhaustedError } from '../src/backend/ops/heapGuard';
 import { cachedMnrl, matryoshka, mnrl } from '../src/losses';
-import { createRandomBert } from '../src/models';
+import { createRandomBert, createStaticModel } from '../src/models';
 import type { SentenceTransformer } from '../src/models';
-import { AdamW, batchGradients } from '../src/train';
+import { AdamW, batchGradients, miniBatchForMemory } from '../src/train';
 import { writeFileAtomicSync } from '../src/util/fs';
-import { MODELS, TOKENIZER_DIR, forwardFlops, longTexts, trainStepFlops, type ModelShape } from './workload';
+import { MODELS, STATIC, TOKENIZER_DIR, forwardFlops, longTexts, trainStepFlops, type ModelShape } from './workload';
 
 export interface KernelProfile {
   /**
@@ -46,10 +46,10 @@ export interface TfjsResult {
   dropout: number;
   /** GradCache mini-batch of the training step (0: plain MNRL). */
   miniBatch: number;
-  encode?: { seconds: number[]; median_s: number; texts_per_s: number; gflops_per_s: number; encodeBatch: number };
+  encode?: { seconds: number[]; median_s: number; texts_per_s: number; gflops_per_s: number; encodeBatch: number; heapMiB?: number };
   /** Why encoding at the full batch failed, when it did. */
   encodeError?: string;
-  train?: { seconds: number[]; median_s: number; examples_per_s: number; tokens_per_s: number; gflops_per_s: number; loss: number };
+  train?: { seconds: number[]; median_s: number; examples_per_s: number; tokens_per_s: number; gflops_per_s: number; loss: number; heapMiB?: number };
   profile?: KernelProfile;
   wasmHeapMiB?: number;
   error?: string;
@@ -111,6 +111,36 @@ function trainStep(model: SentenceTransformer, shape: ModelShape, batch: number,
   return { step, lastLoss: () => lastLoss };
 }
 
+/** Size of the wasm heap in MiB: it only grows, so this is the peak so far (undefined off wasm). */
+function wasmHeapMiB(): number | undefined {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
+  return heap ? Math.round(heap / 2 ** 20) : undefined;
+}
+
+/** `--model static`: training steps of the StaticEmbedding row (see {@link STATIC}). */
+async function staticTrain(repeats: number, warmup: number): Promise<TfjsResult['train']> {
+  const model = createStaticModel(TOKENIZER_DIR, { dim: STATIC.dim, seed: 42 });
+  try {
+    const loss = matryoshka(mnrl(), { dims: STATIC.dims });
+    const optimizer = new AdamW(model.namedWeights(), { weightDecay: 0.01 });
+    const columns = [longTexts(STATIC.batch, STATIC.seq, 2), longTexts(STATIC.batch, STATIC.seq, 3)].map((texts) =>
+      texts.map((t) => t.split(' ').slice(0, STATIC.seq).join(' ')),
+    );
+    let lastLoss = NaN;
+    const step = async () => {
+      const { loss: value, grads } = await batchGradients(model, loss, { columns });
+      optimizer.step(grads, STATIC.lr);
+      tf.dispose([...grads.values()]);
+      lastLoss = value;
+    };
+    const seconds = await timed(step, repeats, warmup);
+    const m = median(seconds);
+    return { seconds, median_s: m, examples_per_s: STATIC.batch / m, tokens_per_s: (2 * STATIC.batch * STATIC.seq) / m, gflops_per_s: 0, loss: lastLoss, heapMiB: wasmHeapMiB() };
+  } finally {
+    model.dispose();
+  }
+}
+
 async function profileStep(step: () => Promise<void>): Promise<KernelProfile> {
   const start = performance.now();
   const info = await tf.profile(step);
@@ -146,22 +176,36 @@ async function main(): Promise<void> {
       dropout: { type: 'string', default: '0.1' },
       profile: { type: 'string' },
       warmup: { type: 'string', default: '1' },
-      // GradCache mini-batch: tfjs keeps every intermediate of the step alive
-      // (~24 MB per 128-token text per MiniLM layer), so 32 pairs need ~9 GB;
-      // the wasm heap stops at 4 GB.
-      // (default: 8 texts for hidden ≤ 384, else 4; 0 = plain MNRL)
+      // GradCache mini-batch (default: what miniBatchForMemory picks for the
+      // wasm heap, plain MNRL when the batch fits; 0 = plain MNRL)
       'mini-batch': { type: 'string', default: '' },
     },
   });
+  if (values.model === 'static') {
+    const info = await initBackend(values.backend as BackendChoice);
+    log(info.summary);
+    const result: TfjsResult = {
+      engine: 'embedlab', backend: info.choice, summary: info.summary, fastKernels: fastKernelsInEffect(), model: STATIC.name,
+      layers: 0, batch: STATIC.batch, seq: STATIC.seq, dropout: 0, miniBatch: 0,
+    };
+    try {
+      result.train = await staticTrain(Number(values.repeats), Math.max(3, Number(values.warmup)));
+      log(`train: ${result.train!.examples_per_s.toFixed(1)} pairs/s (${result.train!.seconds.map((x) => x.toFixed(3)).join(', ')} s)`);
+    } catch (error) {
+      result.error = String((error as Error)?.message ?? error).split('\n')[0];
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
   const base = MODELS[values.model!];
-  if (!base) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}`);
+  if (!base) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}, static`);
   const shape: ModelShape = values.layers ? { ...base, layers: Number(values.layers) } : base;
   const batch = Number(values.batch);
   const seq = Number(values.seq);
   const repeats = Number(values.repeats);
   const dropout = Number(values.dropout);
   const warmup = Number(values.warmup);
-  const miniBatch = values['mini-batch'] ? Number(values['mini-batch']) : shape.hidden <= 384 ? 8 : 4;
+  const explicitMiniBatch = values['mini-batch'] ? Number(values['mini-batch']) : undefined;
   const what = values.what!.split(',');
 
   const info = await initBackend(values.backend as BackendChoice);
@@ -177,9 +221,12 @@ async function main(): Promise<void> {
     batch,
     seq,
     dropout,
-    miniBatch: miniBatch > 0 && miniBatch < batch ? miniBatch : 0,
+    miniBatch: 0,
   };
   const model = makeModel(shape, seq, dropout);
+  // GradCache only where the memory budget calls for it (the trainer's own choice on wasm)
+  const miniBatch = explicitMiniBatch ?? (info.choice === 'wasm' ? (miniBatchForMemory(model, batch, { seqLength: seq }) ?? batch) : batch);
+  result.miniBatch = miniBatch > 0 && miniBatch < batch ? miniBatch : 0;
   try {
     if (what.includes('encode')) {
       const texts = longTexts(batch, seq, 1);
@@ -191,6 +238,7 @@ async function main(): Promise<void> {
           const m = median(seconds);
           result.encode = {
             seconds, median_s: m, texts_per_s: batch / m, gflops_per_s: (forwardFlops(shape, seq) * batch) / m / 1e9, encodeBatch,
+            heapMiB: wasmHeapMiB(),
           };
           log(`encode: ${result.encode.texts_per_s.toFixed(2)} texts/s in batches of ${encodeBatch} (${seconds.map((s) => s.toFixed(2)).join(', ')} s)`);
           break;
@@ -214,6 +262,7 @@ async function main(): Promise<void> {
           tokens_per_s: (2 * batch * seq) / m,
           gflops_per_s: trainStepFlops(shape, batch, seq) / m / 1e9,
           loss: lastLoss(),
+          heapMiB: wasmHeapMiB(),
         };
         log(`train: ${result.train.examples_per_s.toFixed(2)} pairs/s (${seconds.map((s) => s.toFixed(2)).join(', ')} s)`);
       }
@@ -228,8 +277,7 @@ async function main(): Promise<void> {
     log(`failed: ${result.error}`);
     if (process.env.EMBEDLAB_BENCH_STACK) log(String((error as Error)?.stack));
   }
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
-  if (heap) result.wasmHeapMiB = Math.round(heap / 2 ** 20);
+  result.wasmHeapMiB = wasmHeapMiB();
   model.dispose();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

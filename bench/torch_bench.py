@@ -24,8 +24,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+STATIC = dict(vocab=30522, dim=128, dims=[128, 64, 32], batch=64, seq=64, lr=0.05)
+
 MODELS = {
     "minilm": dict(layers=6, hidden=384, heads=12, intermediate=1536, vocab=30522, dims=[384, 256, 128, 64, 32]),
+    "bge-small": dict(layers=12, hidden=384, heads=12, intermediate=1536, vocab=30522, dims=[384, 256, 128, 64, 32]),
     "bge-base": dict(layers=12, hidden=768, heads=12, intermediate=3072, vocab=30522, dims=[768, 512, 256, 128, 64]),
 }
 
@@ -84,6 +87,20 @@ class Bert(torch.nn.Module):
         m = mask[..., None].float()
         pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return F.normalize(pooled, dim=-1)
+
+
+class Static(torch.nn.Module):
+    """sentence-transformers' StaticEmbedding: the mean of the token rows (nn.EmbeddingBag, mode="mean")."""
+
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.bag = torch.nn.EmbeddingBag(vocab, dim, mode="mean")  # weights N(0, 1), as torch initialises it
+
+    def forward(self, ids, mask):
+        lengths = mask.sum(1)
+        flat = ids[mask.bool()]
+        offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)[:-1]])
+        return F.normalize(self.bag(flat, offsets), dim=-1)
 
 
 def matryoshka_mnrl(a, p, dims, scale=20.0):
@@ -147,6 +164,29 @@ def bench_train(model, cfg, batch, seq, repeats):
             "tokens_per_s": 2 * batch * seq / median, "gflops_per_s": flops / median / 1e9, "loss": losses[-1]}
 
 
+def bench_static_train(repeats):
+    """StaticEmbedding 128-d, Matryoshka(MNRL) over 3 dims, AdamW, batch 64 pairs of 64-token texts."""
+    cfg = STATIC
+    model = Static(cfg["vocab"], cfg["dim"])
+    gen = torch.Generator().manual_seed(4)
+    anchors = torch.randint(1000, cfg["vocab"], (cfg["batch"], cfg["seq"]), generator=gen)
+    positives = torch.randint(1000, cfg["vocab"], (cfg["batch"], cfg["seq"]), generator=gen)
+    mask = torch.ones(cfg["batch"], cfg["seq"], dtype=torch.long)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.01)
+    losses = []
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = matryoshka_mnrl(model(anchors, mask), model(positives, mask), cfg["dims"])
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+
+    times = timed(step, repeats, warmup=3)
+    median = statistics.median(times)
+    return {"seconds": times, "median_s": median, "examples_per_s": cfg["batch"] / median, "loss": losses[-1]}
+
+
 def ir_metrics(top, relevant, k_values=(1, 3, 5, 10)):
     """InformationRetrievalEvaluator's metrics for one query (binary relevance)."""
     out = {}
@@ -205,7 +245,7 @@ def blas_library():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default="minilm", choices=sorted(MODELS))
+    parser.add_argument("--model", default="minilm", choices=sorted(MODELS) + ["static"])
     parser.add_argument("--what", default="encode,train,eval")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seq", type=int, default=128)
@@ -215,12 +255,17 @@ def main():
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    cfg = MODELS[args.model]
+    cfg = MODELS.get(args.model)
     what = args.what.split(",")
     out = {"engine": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
            "model": args.model, "batch": args.batch, "seq": args.seq, "dropout": args.dropout}
     torch.ones(2, 2) @ torch.ones(2, 2)  # load the BLAS before looking for it
     out["blas"] = blas_library()
+    if args.model == "static":
+        out.update(batch=STATIC["batch"], seq=STATIC["seq"], dropout=0.0)
+        out["train"] = bench_static_train(args.repeats)
+        print(json.dumps(out))
+        return
     model = Bert(cfg, args.dropout) if ("encode" in what or "train" in what) else None
     if "encode" in what:
         out["encode"] = bench_encode(model, cfg, args.batch, args.seq, args.repeats)

@@ -18,8 +18,17 @@ export interface ModelShape {
 
 export const MODELS: Record<string, ModelShape> = {
   minilm: { name: 'minilm', layers: 6, hidden: 384, heads: 12, intermediate: 1536, dims: [384, 256, 128, 64, 32] },
+  'bge-small': { name: 'bge-small', layers: 12, hidden: 384, heads: 12, intermediate: 1536, dims: [384, 256, 128, 64, 32] },
   'bge-base': { name: 'bge-base', layers: 12, hidden: 768, heads: 12, intermediate: 3072, dims: [768, 512, 256, 128, 64] },
 };
+
+/**
+ * The StaticEmbedding training row: a 128-d table over the uncased BERT
+ * vocabulary, Matryoshka(MNRL) over three dims, AdamW, 64 pairs of 64-token
+ * texts per step (PyTorch: `nn.EmbeddingBag(mode="mean")`, the module
+ * sentence-transformers' StaticEmbedding is built on).
+ */
+export const STATIC = { name: 'static', dim: 128, dims: [128, 64, 32], batch: 64, seq: 64, lr: 0.05 };
 
 /** The real all-MiniLM-L6-v2 tokenizer (bert-base-uncased vocab), beside the repo. */
 export const TOKENIZER_DIR = join(__dirname, '../../../shared/models/all-MiniLM-L6-v2-config-and-tokenizer');

@@ -32,13 +32,17 @@ export { Random } from './util/random';
 // Tokenizer and models: the modules of a SentenceTransformer, safetensors I/O
 export { resolveMaxSeqLength } from './tokenizer';
 export {
-  loadModelFolder, BertTransformer, BertEncoder, XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ARCHITECTURES, architectureFor,
-  parseBertConfig, pool, parsePoolingConfig, poolingConfigJson, l2Normalize,
+  loadModelFolder, BertTransformer, BertEncoder, XlmRobertaEncoder, DistilBertEncoder, MpnetEncoder, ModernBertEncoder, ARCHITECTURES, architectureFor,
+  parseBertConfig, parseModernBertConfig, pool, parsePoolingConfig, poolingConfigJson, l2Normalize,
   SafetensorsFile, readSafetensors, writeSafetensors, encodeSafetensors, loadModelWeights,
+  distillVectors, pca, tokenWeights, type DistilledTable, type PcaResult, type TokenWeightOptions, type SafetensorsWriteOptions,
   ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample,
-  type BertConfig, type BertOutput, type DistilBertConfig, type MpnetConfig, type Architecture, type EncoderConfig, type TransformerEncoder,
+  type BertConfig, type BertOutput, type DistilBertConfig, type MpnetConfig, type ModernBertConfig, type ModernBertOutput, type Architecture, type EncoderConfig, type TransformerEncoder,
   type InputModule, type HostTensor, type TensorEntry,
 } from './models';
+export { recomputeLayer, type RecomputableLayer, type SeedSource } from './models/recompute';
+export type { TrainingMemory } from './models/types';
+export { leanGradients } from './backend/gradients';
 
 // Losses: what a custom loss implements
 export type { LossExtra, LossRequirements, TextBatch, BatchGradients, GradientContext } from './losses/types';
@@ -46,8 +50,8 @@ export type { LossExtra, LossRequirements, TextBatch, BatchGradients, GradientCo
 // Training: the parts of one optimizer step, schedules, sampling, checkpoints
 export {
   batchGradients, makeBatch, checkRows, clipGradNorm, AdamW, defaultNoDecay, learningRateAt, resolveWarmupSteps, parseScheduler,
-  planEpoch, listCheckpoints, readTrainerState,
-  type BatchGradientOptions, type AdamWOptions, type AdamWState, type ScheduleConfig, type SamplerOptions,
+  planEpoch, listCheckpoints, readTrainerState, miniBatchForMemory, WASM_TRAINING_BUDGET,
+  type MemoryBudgetOptions, type BatchGradientOptions, type AdamWOptions, type AdamWState, type ScheduleConfig, type SamplerOptions,
   type CheckpointRef, type TrainerState,
 } from './train';
 

@@ -41,11 +41,13 @@ export {
 export { readNpy, writeNpy } from './util/npy';
 
 // Tokenizer and models
-export { loadTokenizer, TextTokenizer, type TextTokenizerOptions, type TokenBatch } from './tokenizer';
+export { loadTokenizer, TextTokenizer, wordLevelTokenizerJson, type TextTokenizerOptions, type TokenBatch, type WordLevelOptions } from './tokenizer';
 export {
-  loadModel, SentenceTransformer, Transformer, StaticEmbedding, createRandomBert, createRandomTransformer, createStaticModel,
-  type LoadModelOptions, type SentenceTransformerSettings, type StaticEmbeddingOptions, type RandomBertOptions,
+  loadModel, SentenceTransformer, Transformer, StaticEmbedding, createRandomBert, createRandomTransformer, createRandomModernBert, createStaticModel,
+  distillStatic,
+  type LoadModelOptions, type SentenceTransformerSettings, type StaticEmbeddingOptions, type RandomBertOptions, type RandomModernBertOptions,
   type StaticModelOptions, type EncodeOptions, type SentenceEmbedder, type PoolingConfig, type PoolingMode,
+  type DistillOptions, type ZipfWeighting,
 } from './models';
 
 // Losses
@@ -90,4 +92,5 @@ export {
 export { runMatryoshkaComparison, defaultDims, type ComparisonOptions, type ComparisonResult } from './workflow/matryoshkaComparison';
 export { comparisonReport, comparisonSummary } from './workflow/comparisonReport';
 export type { PromptOptions, ShareOptions, ResolvedPrompts } from './workflow/sharing';
-export { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './workflow/builtin';
+export { BUILTIN_DATASET, BUILTIN_TOKENIZER, BUILTIN_MODEL, BUILTIN_MODEL_DIMS } from './workflow/builtin';
+export { openModel, type OpenedModel, type ModelKind } from './workflow/modelSpec';

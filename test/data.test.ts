@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { OUTPUT_MARKER } from '../src/util/outputs';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,8 +63,13 @@ test('financial data: CSV and JSONL give the same 7,000 records and the same 6,9
     { row: 2732, fields: ['question', 'context'] },
   ]);
   assert.deepEqual(fromJsonl.empty, fromCsv.empty);
-  assert.equal(warnings.length, 2);
+  // per file: the empty rows, and the pairs that repeat an earlier one
+  const repeats = fromCsv.rows.length - new Set(fromCsv.rows.map((r) => JSON.stringify([r.anchor, r.positive]))).size;
+  assert.equal(repeats, 9);
+  assert.equal(warnings.length, 4);
   assert.match(warnings[0]!, /Financial-QA-10k\.csv: skipped 2 rows with empty or missing text: row 1734 \(question\), row 2732 \(question, context\)/);
+  assert.match(warnings[1]!, new RegExp(`^Financial-QA-10k\\.csv: ${repeats} pairs repeat an earlier one \\(same anchor and positive; e\\.g\\. pair \\d+ repeats pair \\d+\\)`));
+  assert.match(warnings[3]!, new RegExp(`^financial\\.jsonl: ${repeats} pairs repeat an earlier one`));
 
   assert.throws(
     () => toTrainingRows(jsonl.records, { source: 'financial.jsonl', onEmpty: 'error' }),
@@ -324,7 +330,7 @@ test('saving train/test like the reference workflow: atomic JSON Lines that load
     { anchor: 'q3', positive: 'p3', negatives: ['n5', 'n6'], id: '2' },
   ];
   const paths = await saveTrainTest(dir, { train: rows.slice(0, 2), test: rows.slice(2) });
-  assert.deepEqual(readdirSync(dir).sort(), ['test_dataset.json', 'train_dataset.json'], 'no temp files left');
+  assert.deepEqual(readdirSync(dir).filter((n) => n !== OUTPUT_MARKER).sort(), ['test_dataset.json', 'train_dataset.json'], 'no temp files left');
   const firstLine = readFileSync(paths.train, 'utf8').split('\n')[0];
   assert.equal(firstLine, '{"anchor":"q1","positive":"p1","negative_1":"n1","negative_2":"n2","id":"0"}');
   const back = toTrainingRows((await loadRecords(paths.train)).records).rows;

@@ -59,7 +59,7 @@ test('embedlab finetune: trains with Matryoshka + held-out evaluation, writes ch
   let code: number;
   try {
     code = await main([
-      'finetune', '--model', modelDir, '--train', data, '--test-size', '0.2', '--matryoshka-dims', '32,16',
+      'finetune', '--model', modelDir, '--train', data, '--test-size', '0.2', '--dims', '32,16',
       '--epochs', '2', '--batch-size', '16', '--lr', '0.1', '--scheduler', 'cosine', '--warmup-ratio', '0.1',
       '--metric', 'dim_16_cosine_ndcg@10', '--save-total-limit', '1', '--output', output, '--seed', '3',
     ]);
@@ -86,7 +86,7 @@ test('embedlab finetune: bad flags are user errors (exit 2) with a clear message
     [['--train', data], /--model is required/],
     [['--model', modelDir, '--train', data, '--lr', 'abc'], /--lr must be a finite positive number, got "abc"/],
     [['--model', modelDir, '--train', data, '--loss', 'triplet'], /--loss "triplet" is not one of: mnrl, cached-mnrl, cosent, distill/],
-    [['--model', modelDir, '--train', data, '--matryoshka-dims', '32,x'], /"x" is not a positive integer/],
+    [['--model', modelDir, '--train', data, '--dims', '32,x'], /"x" is not a positive integer/],
     [['--model', modelDir, '--train', data, '--resume'], /pass --output/],
     [['--model', modelDir, '--train', data, '--batch-size', '50', '--epochs', '1'], /batchSize 50 is larger than the 20 training rows/],
     [['--model', modelDir, '--train', data, '--test-size', '0.5', '--metric', 'ndcg'], /ndcg/],
@@ -104,7 +104,7 @@ test('embedlab finetune: bad flags are user errors (exit 2) with a clear message
   }
   assert.equal(lossFromFlags('cached-mnrl', { miniBatchSize: 4, dims: [8] }).miniBatchSize, 4);
   assert.equal(resumeCommand('finetune', ['--model', 'm', '--train', 'my data.jsonl', '--output', 'o']), "embedlab finetune --model m --train 'my data.jsonl' --output o --resume");
-  assert.equal(resumeCommand('demo', ['--resume', '--out', "it's here"]), "embedlab demo --out 'it'\\''s here' --resume");
+  assert.equal(resumeCommand('demo', ['--resume', '--output', "it's here"]), "embedlab demo --output 'it'\\''s here' --resume");
 });
 
 test('embedlab finetune --columns: data with undetected column names trains once they are named', async () => {

@@ -6,6 +6,9 @@ import { dirname, join, relative } from 'node:path';
 import { resolveModel, resolveDataset, type DownloadProgress } from '../src/hub';
 import { EmbedlabError } from '../src/util/errors';
 import { FakeHub, commitOf, etagOf, filesOf, gitSha1, sha256, walk, type FakeFile } from './fakeHub';
+import { initBackend } from '../src/backend';
+import { encodeSafetensors, loadModel } from '../src/models';
+import { wordLevelTokenizerJson } from '../src/tokenizer';
 
 const GOLDEN_MODEL = join(__dirname, '../../../shared/golden/bert_forward');
 const TOKEN = 'hf_embedlabTestSecret0123456789abcdef';
@@ -370,4 +373,62 @@ test('hub: local folders, missing paths, bad ids, unknown repos and pickle-only 
   } finally {
     await hub.stop();
   }
+});
+
+test('hub: static models load from hub ids in both layouts — sentence-transformers StaticEmbedding and model2vec (weights + mapping folded)', async () => {
+  await initBackend();
+  // a small word-level tokenizer: [UNK] the cash flow rose fell
+  const vocabulary = ['[UNK]', 'the', 'cash', 'flow', 'rose', 'fell'];
+  const tokenizerJson = Buffer.from(JSON.stringify(wordLevelTokenizerJson(vocabulary)));
+  const dim = 3;
+  const table = Float32Array.from({ length: vocabulary.length * dim }, (_, i) => Math.sin(i + 1));
+  const st: FakeFile[] = [
+    { path: 'modules.json', bytes: Buffer.from(JSON.stringify([{ idx: 0, name: '0', path: '0_StaticEmbedding', type: 'sentence_transformers.models.StaticEmbedding' }])), lfs: false },
+    { path: '0_StaticEmbedding/tokenizer.json', bytes: tokenizerJson, lfs: false },
+    { path: '0_StaticEmbedding/model.safetensors', bytes: Buffer.from(encodeSafetensors(new Map([['embedding.weight', { shape: [vocabulary.length, dim], data: table }]]))), lfs: true },
+  ];
+  // model2vec after vocabulary quantization: 2 distinct rows, a weight per token, a mapping token → row
+  const rows = Float32Array.from([1, 2, 3, -1, 0.5, 0]);
+  const weights = Float32Array.from([0, 0.5, 1, 2, 1.5, 1]);
+  const mapping = Float32Array.from([0, 0, 1, 1, 0, 1]);
+  const m2v: FakeFile[] = [
+    { path: 'config.json', bytes: Buffer.from(JSON.stringify({ model_type: 'model2vec', architectures: ['StaticModel'], normalize: true, hidden_dim: dim })), lfs: false },
+    { path: 'tokenizer.json', bytes: tokenizerJson, lfs: false },
+    {
+      path: 'model.safetensors',
+      bytes: Buffer.from(encodeSafetensors(new Map([['embeddings', { shape: [2, dim], data: rows }], ['weights', { shape: [6], data: weights }], ['mapping', { shape: [6], data: mapping }]]))),
+      lfs: true,
+    },
+  ];
+  const hub = new FakeHub();
+  await hub.start();
+  hub.add({ kind: 'model', id: 'embedlab-test/static-st', commit: commitOf('static-st'), files: st });
+  hub.add({ kind: 'model', id: 'embedlab-test/static-m2v', commit: commitOf('static-m2v'), files: m2v });
+  const cacheDir = freshDir('cache');
+  try {
+    const stModel = await loadModel('embedlab-test/static-st', { endpoint: hub.endpoint, cacheDir });
+    assert.equal(stModel.normalizes, false);
+    // "The cash flow" → mean of rows 1, 2, 3
+    const got = (await stModel.encode(['The cash flow'])).row(0);
+    for (let k = 0; k < dim; k++) assert.ok(Math.abs(got[k]! - (table[3 + k]! + table[6 + k]! + table[9 + k]!) / 3) < 1e-6);
+    stModel.dispose();
+
+    const m2vModel = await loadModel('embedlab-test/static-m2v', { endpoint: hub.endpoint, cacheDir });
+    assert.equal(m2vModel.normalizes, true, 'config.json normalize: true → a Normalize module');
+    // model2vec's encode: mean of embeddings[mapping[id]] * weights[id], then L2-normalised
+    const ids = [2, 4]; // cash, rose
+    const mean = [0, 1, 2].map((k) => ids.reduce((s, id) => s + rows[mapping[id]! * dim + k]! * weights[id]!, 0) / ids.length);
+    const norm = Math.hypot(...mean);
+    const m2vGot = (await m2vModel.encode(['cash rose'])).row(0);
+    mean.forEach((v, k) => assert.ok(Math.abs(m2vGot[k]! - v / norm) < 1e-6, `dim ${k}: ${m2vGot[k]} vs ${v / norm}`));
+    m2vModel.dispose();
+  } finally {
+    await hub.stop();
+  }
+  // a mapping that points outside the table is refused with the file and tensor named
+  const bad = freshDir('m2v-bad');
+  mkdirSync(bad, { recursive: true });
+  for (const f of m2v) writeFileSync(join(bad, f.path), f.bytes);
+  writeFileSync(join(bad, 'model.safetensors'), encodeSafetensors(new Map([['embeddings', { shape: [2, dim], data: rows }], ['mapping', { shape: [6], data: Float32Array.from([0, 0, 1, 7, 0, 1]) }]])));
+  await assert.rejects(loadModel(bad), /model\.safetensors: tensor "mapping" entry 3 is 7, not a row of "embeddings" \(0\.\.1\)/);
 });

@@ -3,10 +3,9 @@
 Run by test/kernel.test.ts with the kernelspec installed in a temporary
 JUPYTER_PATH; the kernel name comes from EMBEDLAB_KERNEL_NAME. It covers what
 tslab implements: kernel_info, execute (stdout/stderr), display_data,
-completion, inspection and is_complete. tslab reports cell errors on stderr
-and prints a cell's last value as a stream, so `test_error` and
-`test_execute_result` (which expect `error`/`execute_result` messages) and
-history do not apply.
+completion, inspection, is_complete, errors (an `error` message and an
+`error` reply) and execute results. History, the pager and clear_output are
+not implemented.
 """
 import os
 import unittest
@@ -19,7 +18,19 @@ class EmbedlabKernelTests(jupyter_kernel_test.KernelTests):
     language_name = "typescript"
     file_extension = ".ts"
 
+    # the first embedlab cell starts the backend: slower than jupyter_kernel_test's 15 s on a busy machine
+    def execute_helper(self, code, timeout=180, **kwargs):
+        return super().execute_helper(code, timeout=timeout, **kwargs)
+
     code_hello_world = 'console.log("hello, world");'
+
+    # a runtime error: one `error` message, status "error"
+    code_generate_error = 'throw new RangeError("out of range");'
+
+    code_execute_result = [
+        {"code": "1 + 2", "result": "3"},
+        {"code": "[{ text: 'a $3.70 b', lr: 2e-5 }]", "mime": "text/html"},
+    ]
     code_stderr = 'console.error("something on stderr");'
 
     completion_samples = [

@@ -86,7 +86,7 @@ test('card: a demo run fills every front-matter field from the run, model-index 
     const run = await cli(
       ['demo', '--model', 'acme/static-base', '--dataset', 'acme/qa-pairs', '--dims', '32,16', '--epochs', '2', '--batch-size', '16',
         '--grad-accum', '1', '--lr', '0.05', '--query-prompt-name', 'query', '--document-prompt-name', 'passage',
-        '--push-to-hub', 'acme/static-finetuned', '--private', '--out', out],
+        '--push-to-hub', 'acme/static-finetuned', '--private', '--output', out],
       { HF_ENDPOINT: hub.endpoint, HF_TOKEN: TOKEN },
     );
     assert.equal(run.code, 0, run.stderr);
@@ -160,7 +160,7 @@ test('card: a demo run fills every front-matter field from the run, model-index 
     // pushed byte for byte, privately, and the token is nowhere
     const repo = hub.repos.get('model:acme/static-finetuned')!;
     assert.equal(repo.private, true);
-    const local = walk(join(out, 'model'));
+    const local = walk(join(out, 'model')).filter(([p]) => !p.startsWith('.')); // hidden files (the output marker) are not pushed
     assert.deepEqual(repo.files.map((f) => f.path).sort(), local.map(([p]) => p).sort());
     for (const [path, bytes] of local) assert.ok(repo.files.find((f) => f.path === path)!.bytes.equals(bytes), path);
     assert.equal(report.pushed.url, `${hub.endpoint}/acme/static-finetuned`);
@@ -245,13 +245,13 @@ test('card: bad prompt, license, language and push flags are one line, exit 2, a
   const dataFile = join(tempRoot, 'qa.jsonl');
   writeFileSync(dataFile, qaRows(40, 1).map((r) => JSON.stringify(r)).join('\n') + '\n');
   for (const [args, env, message] of cases) {
-    const run = await cli([...args, ...(args[0] === 'demo' ? ['--out', out] : [])], { HF_HUB_OFFLINE: '1', ...env });
+    const run = await cli([...args, ...(args[0] === 'demo' ? ['--output', out] : [])], { HF_HUB_OFFLINE: '1', ...env });
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, message);
   }
   // a prompt name the model does not have is found once the model is loaded, before any training or writing
-  const run = await cli(['demo', '--model', baseDir, '--dataset', dataFile, '--query-prompt-name', 'nope', '--out', out], { HF_HUB_OFFLINE: '1' });
+  const run = await cli(['demo', '--model', baseDir, '--dataset', dataFile, '--query-prompt-name', 'nope', '--output', out], { HF_HUB_OFFLINE: '1' });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr.trim().split('\n').at(-1)!, /^embedlab demo: query prompt name "nope" is not one of the model's prompts \(query, passage\)$/);
   assert.deepEqual(walk(out), [], 'nothing was written');

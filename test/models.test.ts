@@ -146,8 +146,10 @@ test('prompts: named prompts, default prompt, literal prompt, include_prompt fal
   assert.deepEqual((await model.encode(text, { promptName: 'document' })).data, (await plain.encode(text)).data);
   assert.deepEqual((await model.encode(text, { prompt: 'passage: ' })).data, (await plain.encode(['passage: what is revenue'])).data);
   await assert.rejects(model.encode(text, { promptName: 'nope' }), /prompt name "nope" is not defined; the model's prompts are: query, document/);
-  await model.save(join(dir, 'saved'));
-  const savedConfig = JSON.parse(readFileSync(join(dir, 'saved/config_sentence_transformers.json'), 'utf8'));
+  // saved beside the model's folder: a save never writes inside the folder the model was read from
+  const savedDir = join(mkdtempSync(join(tmpdir(), 'embedlab-prompts-')), 'saved');
+  await model.save(savedDir);
+  const savedConfig = JSON.parse(readFileSync(join(savedDir, 'config_sentence_transformers.json'), 'utf8'));
   assert.deepEqual(savedConfig.prompts, { query: 'query: ', document: '' });
   assert.equal(savedConfig.default_prompt_name, 'query');
 

@@ -23,8 +23,9 @@ import {
 const EXPECTED: Record<string, { charts: RegExp[]; progress: string[]; errors: number }> = {
   '01-finetune-matryoshka.ipynb': {
     charts: [/^Baseline: ndcg@10 by embedding dimension$/, /^Training curves/, /^Baseline vs fine-tuned ndcg@10 by embedding dimension$/, /^ndcg@10 by embedding dimension: baseline vs fine-tuned$/],
-    progress: ['Baseline evaluation', 'Fine-tuning', 'Evaluating the fine-tuned model'],
-    errors: 1,
+    // long calls draw their own bars ("Evaluating" for the baseline and the fine-tuned model)
+    progress: ['Evaluating', 'Fine-tuning'],
+    errors: 0,
   },
   '02-hyperparameter-sweep.ipynb': {
     charts: [/^Sweep: .*heatmap/, /^Sweep: all runs/],
@@ -83,8 +84,21 @@ function checkExecuted(name: string, run: ExecutedNotebook): void {
   assert.ok(cells.filter((c) => c.cell_type === 'markdown').length >= 6, 'tutorial text cells');
   const code = cells.filter((c) => c.cell_type === 'code');
   let errors = 0;
+  // Run All in a notebook server stops at a failing cell: the tutorials have none
+  assert.deepEqual(code.map((cell) => cell.execution_count), code.map((_, i) => i + 1), 'every code cell ran, with its count');
+  for (const output of code.flatMap((cell) => cell.outputs ?? [])) {
+    const shown = [...(output.traceback ?? []), text(output.text)].join('\n');
+    assert.doesNotMatch(shown, /node_modules|node:internal|evalmachine|tsLastExpr|\/dist\/|__tslab__/, 'no internal frames in any output');
+  }
   code.forEach((cell, i) => {
     const status = cell.metadata.embedlab_test?.status;
+    const source = text(cell.source);
+    if (source.includes('await guard(')) {
+      // the bad-input example: one paragraph on stderr, and the cell does not fail
+      assert.equal(status, 'ok');
+      assert.match(cellText(cell), /^EmbedlabError: [^\n]+ does not exist\n$/);
+      return;
+    }
     if (cell.metadata.tags?.includes('raises-exception')) {
       errors++;
       assert.equal(status, 'error', `cell ${i} should fail`);
@@ -128,6 +142,11 @@ for (const name of notebooks) {
     executed.set(name, run);
     console.log(`# ${name}: ${run.seconds.toFixed(1)} s`);
     checkExecuted(name, run);
+    if (name === '01-finetune-matryoshka.ipynb') {
+      // the built-in GloVe model fine-tuned for 2 epochs (measured 0.74 at dim 32; its baseline there is 0.17)
+      const best = /best dim_32_cosine_ndcg@10 = ([\d.]+)/.exec(run.notebook.cells.map(cellText).join(''));
+      assert.ok(best && Number(best[1]) > 0.55, `fine-tuned dim_32 ndcg@10: ${best?.[1]}`);
+    }
   });
 }
 

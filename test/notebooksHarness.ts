@@ -67,6 +67,10 @@ export interface Output {
   name?: string;
   text?: string | string[];
   data?: Record<string, unknown>;
+  execution_count?: number;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
 }
 export interface Notebook {
   cells: Cell[];

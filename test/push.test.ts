@@ -48,9 +48,15 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
+/** The files a push sends: hidden ones (such as embedlab's .embedlab-output marker) are never pushed. */
+function visible(folder: string): [string, Buffer][] {
+  return walk(folder).filter(([p]) => !p.split('/').some((part) => part.startsWith('.')));
+}
+
 function assertFilesEqual(hub: FakeHub, repoId: string, folder: string): void {
   const repo = hub.repos.get(`model:${repoId}`)!;
-  const local = walk(folder);
+  // hidden files (such as the .embedlab-output marker) are not pushed
+  const local = visible(folder);
   assert.deepEqual(repo.files.map((f) => f.path).sort(), local.map(([p]) => p).sort());
   for (const [path, bytes] of local) {
     assert.ok(repo.files.find((f) => f.path === path)!.bytes.equals(bytes), `${path} is byte for byte the same`);
@@ -92,7 +98,7 @@ test('push: a round trip through the Hub upload API keeps every file byte for by
     // the pushed repo downloads through embedlab's own hub client into the same bytes
     const cacheDir = fresh('cache');
     const snapshot = await resolveModel('acme/static-demo', { endpoint: hub.endpoint, token: TOKEN, cacheDir, allowPatterns: ['**'] });
-    assert.deepEqual(walk(snapshot).map(([p, b]) => [p, sha256(b)]), walk(modelDir).map(([p, b]) => [p, sha256(b)]));
+    assert.deepEqual(walk(snapshot).map(([p, b]) => [p, sha256(b)]), visible(modelDir).map(([p, b]) => [p, sha256(b)]));
 
     // pushing again updates the existing repo (409 on create is not an error); an unchanged LFS object is not re-sent
     const storageBefore = hub.requests('cdn').length;
@@ -162,7 +168,7 @@ test('push: pushToHub reports byte progress up to the total and skips hidden fil
   try {
     const progress: PushProgress[] = [];
     const result = await pushToHub(folder, 'acme/api', { endpoint: hub.endpoint, token: TOKEN, onProgress: (p) => progress.push(p) });
-    const total = walk(modelDir).reduce((n, [, b]) => n + b.length, 0);
+    const total = visible(modelDir).reduce((n, [, b]) => n + b.length, 0);
     assert.equal(progress.at(-1)!.uploaded, total);
     assert.ok(progress.every((p) => p.total === total));
     const uploaded = progress.map((p) => p.uploaded);
@@ -170,7 +176,7 @@ test('push: pushToHub reports byte progress up to the total and skips hidden fil
     assert.ok(progress.some((p) => p.phase === 'hashing') && progress.some((p) => p.phase === 'committing'));
     assert.equal(result.created, true);
     assert.equal(result.commit, hub.repos.get('model:acme/api')!.commit);
-    assert.deepEqual(result.files, walk(modelDir).map(([p]) => p).sort());
+    assert.deepEqual(result.files, visible(modelDir).map(([p]) => p).sort());
     assertFilesEqual(hub, 'acme/api', modelDir);
   } finally {
     await hub.stop();
@@ -255,8 +261,8 @@ test('push: finetune --push-to-hub pushes the saved model in --output, without i
       { HF_ENDPOINT: hub.endpoint, HF_TOKEN: TOKEN },
     );
     assert.equal(run.code, 0, run.stderr);
-    const pushed = walk(output).filter(([p]) => !p.startsWith('checkpoint-'));
-    assert.ok(walk(output).some(([p]) => p.startsWith('checkpoint-')), 'the run wrote checkpoints');
+    const pushed = visible(output).filter(([p]) => !p.startsWith('checkpoint-'));
+    assert.ok(visible(output).some(([p]) => p.startsWith('checkpoint-')), 'the run wrote checkpoints');
     const repo = hub.repos.get('model:acme/tuned')!;
     assert.deepEqual(repo.files.map((f) => f.path).sort(), pushed.map(([p]) => p).sort());
     for (const [path, bytes] of pushed) assert.ok(repo.files.find((f) => f.path === path)!.bytes.equals(bytes), path);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { writeFileAtomic } from '../src/util/fs';
+import { checkOutput, GENERATOR_META } from '../src/util/outputs';
 import { escapeHtml, jsonForScript } from './html';
 import { markPlotlyEmbedded, notebookNeedsPlotly, plotlyScriptTag, PLOTLY_READY_EVENT } from './plotlyBundle';
 import { displayBundle, inTslab, type MimeBundle } from './tslabBridge';
@@ -29,6 +30,7 @@ export function standalonePage(title: string, body: string, options: { includePl
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    GENERATOR_META,
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1b1f24}' +
       'table.embedlab-table{border-collapse:collapse;font-size:0.9rem}table.embedlab-table th,table.embedlab-table td{border:1px solid #d0d7de;padding:4px 8px;text-align:right}' +
@@ -63,7 +65,7 @@ export class Chart {
     this.text = options.text ?? options.title;
     this.figure = {
       data: figure.data,
-      layout: { title: { text: options.title }, ...figure.layout },
+      layout: { ...figure.layout, title: { text: options.title, ...(figure.layout.title as Record<string, unknown> | undefined) } },
       config: { ...DEFAULT_CONFIG, ...figure.config },
     };
   }
@@ -83,9 +85,10 @@ export class Chart {
     const height = typeof this.figure.layout.height === 'number' ? this.figure.layout.height : 450;
     return (
       `<div class="embedlab-chart" id="${id}" style="width:100%;min-height:${height}px">` +
+      // shown as long as no script runs: an untrusted notebook, or a viewer without scripts
       `<div class="embedlab-chart-placeholder" style="padding:1em;color:#57606a;font:13px sans-serif">` +
-      `${escapeHtml(this.title)}: waiting for plotly.js, which the notebook's first chart embeds ` +
-      `(in Jupyter, trust the notebook so its scripts run).</div></div>\n` +
+      `${escapeHtml(this.title)}: this chart is drawn by a script, which has not run here. In Jupyter, ` +
+      `trust the notebook (File → Trust Notebook) or re-run the cell.</div></div>\n` +
       `<script type="text/javascript">(function () {\n` +
       `  var figure = ${jsonForScript(this.figure)};\n` +
       `  var el = document.getElementById(${JSON.stringify(id)});\n` +
@@ -96,7 +99,14 @@ export class Chart {
       `    el.innerHTML = '';\n` +
       `    window.Plotly.newPlot(el, figure.data, figure.layout, figure.config);\n` +
       `  }\n` +
-      `  if (window.Plotly) draw(); else window.addEventListener(${JSON.stringify(PLOTLY_READY_EVENT)}, draw);\n` +
+      `  if (window.Plotly) { draw(); return; }\n` +
+      `  window.addEventListener(${JSON.stringify(PLOTLY_READY_EVENT)}, draw);\n` +
+      // the bundle comes with the notebook's first chart, which may still be rendering: say so only when it did not come
+      `  setTimeout(function () {\n` +
+      `    if (window.Plotly || el.getAttribute('data-drawn')) return;\n` +
+      `    var note = el.querySelector('.embedlab-chart-placeholder');\n` +
+      `    if (note) note.textContent = ${jsonForScript(`${this.title}: plotly.js is not loaded in this page (it comes with the notebook's first chart). Re-run this cell — the kernel embeds plotly.js again — or run embedPlotly().`)};\n` +
+      `  }, 3000);\n` +
       `})();</script>`
     );
   }
@@ -112,9 +122,15 @@ export class Chart {
    * notebook also carries plotly.js); outside a notebook prints its text.
    */
   show(): void {
+    displayBundle(this.notebookBundle());
+  }
+
+  /** The output for the running notebook: {@link mimeBundle}, carrying plotly.js when the page needs it. */
+  notebookBundle(): MimeBundle {
     const includePlotly = inTslab() && notebookNeedsPlotly();
-    displayBundle(this.mimeBundle({ includePlotly }));
+    const bundle = this.mimeBundle({ includePlotly });
     if (includePlotly) markPlotlyEmbedded();
+    return bundle;
   }
 
   /** Short form for `console.log(chart)` and a cell's last value. */
@@ -127,8 +143,12 @@ export class Chart {
     return standalonePage(this.title, this.toHtml());
   }
 
-  /** Writes {@link toStandaloneHtml} to `path` atomically; returns the path. */
-  async saveHtml(path: string): Promise<string> {
+  /**
+   * Writes {@link toStandaloneHtml} to `path` atomically; returns the path. An existing file is
+   * replaced only when embedlab wrote it, or with `overwrite`.
+   */
+  async saveHtml(path: string, options: { overwrite?: boolean } = {}): Promise<string> {
+    checkOutput({ path, kind: 'file', name: 'saveHtml(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
     await writeFileAtomic(path, this.toStandaloneHtml());
     return path;
   }

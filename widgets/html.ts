@@ -26,6 +26,25 @@ export function formatNumber(value: number | undefined, digits = 4): string {
   return value.toFixed(digits);
 }
 
+/**
+ * Formats a number for a table cell by its magnitude, as pandas does: four
+ * significant digits (`0.8123`, `12.35`), exponent form for very small or
+ * large values (`2e-5`, `3.1e+7`), integers as they are.
+ *
+ * @example
+ * formatValue(2e-5); // "2e-5"
+ */
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
+  const abs = Math.abs(value);
+  if (abs < 1e-3 || abs >= 1e7) {
+    const [mantissa, exponent] = value.toExponential(3).split('e');
+    return `${mantissa!.replace(/\.?0+$/, '')}e${exponent!.replace('+', '')}`;
+  }
+  return abs >= 1e4 ? value.toFixed(1) : value.toPrecision(4);
+}
+
 /** Formats a signed percentage such as "+7.42%". */
 export function formatPercent(value: number | undefined, digits = 2): string {
   if (value === undefined || !Number.isFinite(value)) return '—';

@@ -41,4 +41,5 @@ export {
 export { renderReport, saveReport, type Report, type ReportSection } from './report';
 export { formatCellError, guard, installCellErrorFormatting } from './cellErrors';
 export { displayBundle, inTslab, LiveDisplay, type MimeBundle } from './tslabBridge';
+export { display, historySummary, metricsTable, richBundle } from './display';
 export { plotlyScriptTag, plotlyVersion, resetPlotlyEmbedding } from './plotlyBundle';

@@ -40,24 +40,26 @@ export function plotlyScriptTag(): string {
 }
 
 /** Where the bundle went into the notebook (undefined: not yet, or lost). */
-let embedded: { cellKey?: string; execution?: number } | undefined;
+let embedded: { cellKey?: string; execution?: number; session?: string } | undefined;
 
 /**
  * Whether the next chart shown in the notebook must carry the bundle: none
- * was embedded since the kernel started, or the cell holding it ran again
- * (the front end cleared that output).
+ * was embedded since the kernel started, the cell holding it ran again (the
+ * front end cleared that output), or the request comes from another client
+ * session — a reloaded page, which may have lost it.
  */
 export function notebookNeedsPlotly(): boolean {
   if (!embedded) return true;
   const state = kernelCellState();
   if (!state || embedded.cellKey === undefined) return false;
+  if (state.current?.session !== embedded.session) return true;
   return state.latestExecutionByCell.get(embedded.cellKey) !== embedded.execution;
 }
 
 /** Records that the running cell's output now holds the bundle. */
 export function markPlotlyEmbedded(): void {
   const current = kernelCellState()?.current;
-  embedded = { cellKey: current?.cellKey, execution: current?.execution };
+  embedded = { cellKey: current?.cellKey, execution: current?.execution, session: current?.session };
 }
 
 /** Forgets the embedding so that the next chart carries the bundle again. */

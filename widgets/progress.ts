@@ -12,6 +12,7 @@ import {
   type TrainingProgress,
 } from './progressState';
 import { inTslab, LiveDisplay } from './tslabBridge';
+import { ownProgress, setDefaultProgress } from '../src/util/longCall';
 
 /** A progress callback that can also be closed. */
 export interface ProgressBar extends ProgressCallback {
@@ -20,8 +21,12 @@ export interface ProgressBar extends ProgressCallback {
   readonly snapshot: ProgressSnapshot;
   /** Shows the final state (100%, elapsed time). */
   finish(note?: string): void;
+  /** Shows that the work stopped early (interrupted): where it got to, not 100%. */
+  stop(note?: string): void;
   /** Shows that the work stopped with an error. */
   fail(error?: unknown): void;
+  /** Removes the bar (nothing was done). */
+  dismiss(): void;
 }
 
 /** Options of every progress bar. */
@@ -57,6 +62,7 @@ function makeBar(
   options: ProgressOptions,
   minIntervalMs: number,
   draw: (snapshot: ProgressSnapshot, final: boolean) => void,
+  clear: () => void,
 ): ProgressBar {
   const tracker = new ProgressTracker(label, { unit: options.unit });
   let lastDraw = -Infinity;
@@ -71,7 +77,7 @@ function makeBar(
       draw(snapshot, false);
     }
   }) as ProgressBar;
-  const close = (status: 'finished' | 'failed', note: string | undefined) => {
+  const close = (status: 'finished' | 'stopped' | 'failed', note: string | undefined) => {
     if (closed) return;
     closed = true;
     draw(tracker.end(status, note), true);
@@ -80,9 +86,17 @@ function makeBar(
     label: { value: label },
     snapshot: { get: () => tracker.current },
     finish: { value: (note?: string) => close('finished', note) },
+    stop: { value: (note?: string) => close('stopped', note) },
     fail: {
       value: (error?: unknown) =>
         close('failed', error instanceof Error ? error.message : error === undefined ? undefined : String(error)),
+    },
+    dismiss: {
+      value: () => {
+        if (closed) return;
+        closed = true;
+        clear();
+      },
     },
   });
   return report;
@@ -90,7 +104,7 @@ function makeBar(
 
 function barHtml(s: ProgressSnapshot): string {
   const percent = Math.floor(s.fraction * 100);
-  const color = s.status === 'failed' ? '#d1242f' : s.status === 'finished' ? '#1a7f37' : '#2f6fbf';
+  const color = { failed: '#d1242f', stopped: '#bc4c00', finished: '#1a7f37', running: '#2f6fbf' }[s.status];
   return (
     `<div class="embedlab-progress" data-status="${s.status}" data-done="${s.done}" data-total="${s.total}" ` +
     `style="font:13px/1.4 system-ui,sans-serif;margin:4px 0">` +
@@ -117,7 +131,8 @@ function barHtml(s: ProgressSnapshot): string {
 export function notebookProgress(label: string, options: ProgressOptions = {}): ProgressBar {
   const display = new LiveDisplay();
   const draw = (s: ProgressSnapshot) => display.show({ 'text/html': barHtml(s), 'text/plain': progressLine(s) });
-  const bar = makeBar(label, options, options.minIntervalMs ?? 150, draw);
+  const clear = () => display.show({ 'text/plain': '' });
+  const bar = makeBar(label, options, options.minIntervalMs ?? 150, draw, clear);
   draw(bar.snapshot);
   return bar;
 }
@@ -152,7 +167,10 @@ export function terminalProgress(label: string, options: TerminalProgressOptions
       stream.write(`${line}\n`);
     }
   };
-  return makeBar(label, options, options.minIntervalMs ?? (stream.isTTY ? 100 : 0), draw);
+  const clear = () => {
+    if (stream.isTTY && lastLength > 0) stream.write(`\r${' '.repeat(lastLength)}\r`);
+  };
+  return makeBar(label, options, options.minIntervalMs ?? (stream.isTTY ? 100 : 0), draw, clear);
 }
 
 /**
@@ -166,9 +184,23 @@ export function progressBar(label: string, options: TerminalProgressOptions = {}
 }
 
 /**
+ * The bar a long call (finetune, evaluate, encode, mining) opens when given
+ * no `onProgress`: in a notebook, or on a terminal; nowhere else (logs, pipes,
+ * tests).
+ */
+function defaultBar(label: string, unit?: string): ProgressBar | undefined {
+  if (inTslab()) return notebookProgress(label, { unit });
+  if (process.stderr.isTTY) return terminalProgress(label, { unit });
+  return undefined;
+}
+setDefaultProgress(defaultBar as Parameters<typeof setDefaultProgress>[0]);
+
+/**
  * Runs `work` with a progress bar and closes the bar when the work ends (or
  * marks it failed). Await it in the cell that starts the work, so every
- * update lands in that cell.
+ * update lands in that cell. embedlab's long calls show a bar by themselves;
+ * use this for a label of your own or to count your own loop (the calls
+ * inside then draw no bar of their own).
  *
  * @example
  * const result = await withProgress('Fine-tuning', (onProgress) => finetune(model, rows, { ...options, onProgress }));
@@ -180,7 +212,8 @@ export async function withProgress<T>(
 ): Promise<T> {
   const bar = progressBar(label, options);
   try {
-    const result = await work(bar);
+    // embedlab calls inside `work` draw into this bar only
+    const result = await ownProgress(label, () => work(bar));
     bar.finish();
     return result;
   } catch (error) {

@@ -26,6 +26,7 @@ export interface ProgressSnapshot {
   /** 0..1 */
   fraction: number;
   unit: string;
+  /** Training: the mean loss of the last {@link LOSS_WINDOW} steps. */
   loss?: number;
   lr?: number;
   epoch?: number;
@@ -33,14 +34,19 @@ export interface ProgressSnapshot {
   rateUnit: string;
   etaSeconds?: number;
   elapsedSeconds: number;
-  status: 'running' | 'finished' | 'failed';
+  status: 'running' | 'finished' | 'stopped' | 'failed';
   note?: string;
 }
+
+/** Steps in the running mean of the loss on a progress bar. */
+export const LOSS_WINDOW = 20;
 
 /** Turns callback arguments into snapshots; computes rate and ETA when the reporter gives none. */
 export class ProgressTracker {
   private readonly started: number;
   private last: ProgressSnapshot;
+  /** The latest training losses, for the running mean the bar shows. */
+  private readonly losses: number[] = [];
 
   constructor(
     readonly label: string,
@@ -81,7 +87,7 @@ export class ProgressTracker {
     } else {
       this.last = this.snapshot(first.step, first.totalSteps, {
         unit: 'steps',
-        loss: first.loss,
+        loss: this.runningLoss(first.loss),
         lr: first.lr,
         epoch: first.epoch,
         // The trainer knows examples per second; steps per second would mislead.
@@ -93,8 +99,19 @@ export class ProgressTracker {
     return this.last;
   }
 
+  /**
+   * The mean loss of the last {@link LOSS_WINDOW} steps: one step's loss is
+   * noisy, and a short last batch (fewer in-batch negatives) reads far lower.
+   */
+  private runningLoss(loss: number | undefined): number | undefined {
+    if (loss === undefined || !Number.isFinite(loss)) return loss;
+    this.losses.push(loss);
+    if (this.losses.length > LOSS_WINDOW) this.losses.shift();
+    return this.losses.reduce((a, b) => a + b, 0) / this.losses.length;
+  }
+
   /** The latest snapshot with a final status. */
-  end(status: 'finished' | 'failed', note?: string): ProgressSnapshot {
+  end(status: 'finished' | 'stopped' | 'failed', note?: string): ProgressSnapshot {
     const elapsedSeconds = (this.now() - this.started) / 1000;
     this.last = { ...this.last, status, note, elapsedSeconds, etaSeconds: status === 'finished' ? 0 : undefined };
     if (status === 'finished' && this.last.total > 0 && this.last.done < this.last.total) {
@@ -126,7 +143,7 @@ export function progressDetails(s: ProgressSnapshot): string {
   if (s.lr !== undefined) parts.push(`lr ${s.lr.toExponential(1)}`);
   if (s.rate !== undefined) parts.push(`${s.rate >= 100 ? s.rate.toFixed(0) : s.rate.toFixed(1)} ${s.rateUnit}`);
   if (s.status === 'running') parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
-  else parts.push(`${s.status === 'finished' ? 'done' : 'failed'} in ${formatDuration(s.elapsedSeconds)}`);
+  else parts.push(`${s.status === 'finished' ? 'done' : s.status} in ${formatDuration(s.elapsedSeconds)}`);
   if (s.note) parts.push(s.note);
   return parts.join('  ');
 }

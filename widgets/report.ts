@@ -1,5 +1,6 @@
 /** Several charts and tables in one standalone, offline HTML page (the demo's report.html). */
 import { writeFileAtomic } from '../src/util/fs';
+import { checkOutput } from '../src/util/outputs';
 import { standalonePage, type Chart } from './chart';
 import { escapeHtml } from './html';
 import { tableHtml, type TableLike, type TableOptions } from './tables';
@@ -62,12 +63,14 @@ export function renderReport(report: Report): string {
 }
 
 /**
- * Writes {@link renderReport} to `path` atomically; returns the path.
+ * Writes {@link renderReport} to `path` atomically; returns the path. An existing file is
+ * replaced only when embedlab wrote it, or with `overwrite`.
  *
  * @example
  * await saveReport('report.html', { title: 'Fine-tuning', sections: [{ heading: 'NDCG@10', chart: metricByDimensionChart(runs) }] });
  */
-export async function saveReport(path: string, report: Report): Promise<string> {
+export async function saveReport(path: string, report: Report, options: { overwrite?: boolean } = {}): Promise<string> {
+  checkOutput({ path, kind: 'file', name: 'saveReport(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
   await writeFileAtomic(path, renderReport(report));
   return path;
 }

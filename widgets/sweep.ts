@@ -125,7 +125,8 @@ function parcoordsFigure(runs: SweepRun[], metric: string, names: string[]): Plo
         dimensions,
       },
     ],
-    layout: { height: 460, margin: { l: 80, r: 80, t: 80, b: 40 } },
+    // the axis labels sit above the axes: room for them under the title
+    layout: { height: 520, margin: { l: 80, r: 80, t: 150, b: 40 }, title: { y: 0.97, yanchor: 'top' } },
   };
 }
 

@@ -1,6 +1,6 @@
 /** HTML tables for arquero tables, danfo DataFrames and arrays of row objects. */
 import { EmbedlabError } from '../src/util/errors';
-import { escapeHtml, textTable } from './html';
+import { escapeHtml, formatValue, textTable } from './html';
 import { displayBundle, type MimeBundle } from './tslabBridge';
 
 /** Anything {@link tableHtml} can show. */
@@ -19,8 +19,8 @@ export interface TableOptions {
   /** Shown above the table. */
   caption?: string;
   /**
-   * Decimals for non-integer numbers.
-   * @default 4
+   * Fixed decimals for non-integer numbers.
+   * @default four significant digits, exponent form when tiny or huge
    */
   digits?: number;
 }
@@ -49,9 +49,9 @@ function toRows(table: TableLike, limit: number): Rows {
   throw new EmbedlabError('tableHtml expects an arquero table, a danfo DataFrame or an array of row objects');
 }
 
-function formatCell(value: unknown, digits: number): string {
+function formatCell(value: unknown, digits: number | undefined): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  if (typeof value === 'number') return digits === undefined || Number.isInteger(value) ? formatValue(value) : value.toFixed(digits);
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
@@ -68,21 +68,33 @@ function caption(rows: Rows, options: TableOptions): string {
 interface PrintedTable {
   columns: string[];
   cells: string[][];
+  /** Per column: right-aligned (every value a number) or left-aligned (text). */
+  numeric: boolean[];
   caption: string;
 }
 
 function printTable(table: TableLike, options: TableOptions): PrintedTable {
-  const digits = options.digits ?? 4;
   const rows = toRows(table, options.limit ?? 20);
-  const cells = rows.rows.map((row) => row.map((v) => formatCell(v, digits)));
-  return { columns: rows.columns, cells, caption: caption(rows, options) };
+  const cells = rows.rows.map((row) => row.map((v) => formatCell(v, options.digits)));
+  const numeric = rows.columns.map((_, i) =>
+    rows.rows.every((row) => row[i] === null || row[i] === undefined || typeof row[i] === 'number'),
+  );
+  return { columns: rows.columns, cells, numeric, caption: caption(rows, options) };
 }
 
-function renderHtml({ columns, cells, caption: text }: PrintedTable): string {
-  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = cells.map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
+/**
+ * The HTML table. `tex2jax_ignore` keeps MathJax (Jupyter, nbconvert exports)
+ * from reading `$…$` or `\(…\)` in the data as formulas; text is
+ * left-aligned and wraps, numbers are right-aligned.
+ */
+function renderHtml({ columns, cells, numeric, caption: text }: PrintedTable): string {
+  const align = (i: number) => (numeric[i] ? 'text-align:right;white-space:nowrap' : 'text-align:left;white-space:normal;max-width:48em');
+  const head = columns.map((c, i) => `<th style="${align(i)}">${escapeHtml(c)}</th>`).join('');
+  const body = cells
+    .map((row) => `<tr>${row.map((v, i) => `<td style="${align(i)}">${escapeHtml(v)}</td>`).join('')}</tr>`)
+    .join('\n');
   return (
-    `<table class="embedlab-table">${text ? `<caption>${escapeHtml(text)}</caption>` : ''}` +
+    `<table class="embedlab-table tex2jax_ignore mathjax_ignore">${text ? `<caption>${escapeHtml(text)}</caption>` : ''}` +
     `<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`
   );
 }

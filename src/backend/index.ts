@@ -48,14 +48,23 @@ let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
 /**
- * The backend chosen by {@link initBackend}, if it has run.
+ * The backend chosen by {@link initBackend}; when TensorFlow.js started one
+ * by itself (a tensor made before `initBackend`), that one, with the reason.
+ * Undefined only before any backend exists.
  *
  * @example
  * await initBackend();
  * backendInfo()?.summary; // one line: which backend is active and why
  */
 export function backendInfo(): BackendInfo | undefined {
-  return active;
+  if (active) return active;
+  // reading the name does not start a backend, unlike tf.getBackend()
+  const started = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  if (!started) return undefined;
+  const choice: BackendChoice = started === 'wasm' ? 'wasm' : started === 'cpu' ? 'cpu' : 'node';
+  const info: BackendInfo = { choice, tfBackend: started, skipped: [], forced: false, summary: '' };
+  info.summary = `${describe(info).replace(/ — .*$/, '')} — started by TensorFlow.js itself: call initBackend() before the first model or tensor to get the best one`;
+  return info;
 }
 
 /**
@@ -68,27 +77,52 @@ export function backendInfo(): BackendInfo | undefined {
  * await initBackend('cpu');                           // or force one
  */
 export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
-  if (choice !== undefined && !ORDER.includes(choice)) {
-    return Promise.reject(new EmbedlabError(`initBackend("${choice}"): not a backend; use one of: ${ORDER.join(', ')}`));
+  let requested: BackendChoice | undefined;
+  try {
+    requested = choice !== undefined ? parseBackendChoice(choice, 'initBackend(choice)') : parseBackendChoice(process.env.EMBEDLAB_BACKEND, 'EMBEDLAB_BACKEND');
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const requested = choice ?? parseChoice(process.env.EMBEDLAB_BACKEND);
   if (active && (!requested || requested === active.choice)) return Promise.resolve(active);
   if (pending && !requested) return pending;
   pending = select(requested).then((info) => (active = info));
   return pending;
 }
 
-function parseChoice(value: string | undefined): BackendChoice | undefined {
-  if (!value) return undefined;
+/**
+ * Starts the backend unless one is already started (by {@link initBackend} or
+ * an earlier call): every entry point awaits it before making a tensor, so
+ * the backend never switches half-way through the work.
+ *
+ * @example
+ * await ensureBackend(); // the backend initBackend would choose, once per process
+ */
+export function ensureBackend(): Promise<BackendInfo> {
+  if (active) return Promise.resolve(active);
+  return pending ?? initBackend();
+}
+
+/**
+ * A backend name as `--backend`, `EMBEDLAB_BACKEND` or `initBackend` take it
+ * (also `cuda`, `tfjs-node`, `tensorflow`); an unknown name is an error that
+ * names `source` and lists the choices. Empty or undefined means "best available".
+ *
+ * @example
+ * parseBackendChoice('WASM', '--backend'); // 'wasm'
+ */
+export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | undefined {
+  if (value === undefined || (typeof value === 'string' && value.trim() === '' && source === 'EMBEDLAB_BACKEND')) return undefined;
+  if (typeof value !== 'string') throw new EmbedlabError(`${source} must be one of ${ORDER.join(', ')}, got ${String(value)}`);
   const normalized = value.trim().toLowerCase();
   const aliases: Record<string, BackendChoice> = {
     gpu: 'gpu', 'tfjs-node-gpu': 'gpu', cuda: 'gpu',
     node: 'node', 'tfjs-node': 'node', tensorflow: 'node',
     wasm: 'wasm', cpu: 'cpu',
   };
-  const found = aliases[normalized];
+  const found = Object.hasOwn(aliases, normalized) ? aliases[normalized] : undefined;
   if (!found) {
-    throw new EmbedlabError(`EMBEDLAB_BACKEND="${value}" is not a backend; use one of: ${ORDER.join(', ')}`);
+    const shown = source === 'EMBEDLAB_BACKEND' ? `EMBEDLAB_BACKEND="${value}"` : `${source} "${value}"`;
+    throw new EmbedlabError(`${shown} is not a backend; use one of: ${ORDER.join(', ')}`);
   }
   return found;
 }
@@ -136,8 +170,12 @@ async function tryStart(choice: BackendChoice): Promise<string | undefined> {
         // threaded SIMD build when cores allow (EMBEDLAB_WASM_THREADS), else single-threaded
         return (await startWasmBackend()).ok ? undefined : 'the wasm backend did not initialise';
       }
-      case 'cpu':
-        return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+      case 'cpu': {
+        if (!(await tf.setBackend('cpu'))) return 'the cpu backend did not initialise';
+        // chosen knowingly, and the summary says so: not tfjs's "install our node backend" banner
+        (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+        return undefined;
+      }
     }
   } catch (error) {
     if (error instanceof EmbedlabError) throw error; // e.g. a bad EMBEDLAB_WASM_THREADS

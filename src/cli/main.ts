@@ -5,6 +5,7 @@
  * paragraph with exit code 2; anything else keeps its stack (a bug).
  */
 import { EmbedlabError } from '../util/errors';
+import { explainFsError, isFsError } from '../util/fsErrors';
 import type { Command } from './command';
 
 const COMMANDS: Record<string, string> = {
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, string> = {
   finetune: './commands/finetune',
   'mine-negatives': './commands/mineNegatives',
   push: './commands/push',
+  distill: './commands/distill',
   kernel: './commands/kernel',
   backend: './commands/backend',
 };
@@ -61,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof EmbedlabError || (error as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
       console.error(`embedlab ${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    // a file-system failure no check caught (a disk filling up, a mount going read-only): explained, not a stack
+    if (isFsError(error)) {
+      console.error(`embedlab ${name}: ${(explainFsError(error, error.path, 'access') as Error).message}`);
       return 2;
     }
     throw error;

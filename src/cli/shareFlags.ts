@@ -2,37 +2,22 @@
  * Flags for prompts, the model card and publishing, shared by `demo` and
  * `finetune`: `--query-prompt`, `--document-prompt` (or `--query-prompt-name`,
  * `--document-prompt-name`), `--license`, `--language`, `--push-to-hub`,
- * `--private`.
+ * `--private`. The flags themselves are in the shared flag table (`flags.ts`).
  */
 import type { PromptOptions, ShareOptions } from '../workflow/sharing';
 import { checkPromptOptions, checkShareOptions } from '../workflow/sharing';
 
-/** parseArgs option specs of the flags. */
-export const SHARE_FLAGS = {
-  'query-prompt': { type: 'string' },
-  'document-prompt': { type: 'string' },
-  'query-prompt-name': { type: 'string' },
-  'document-prompt-name': { type: 'string' },
-  license: { type: 'string' },
-  language: { type: 'string' },
-  'push-to-hub': { type: 'string' },
-  private: { type: 'boolean' },
-} as const;
-
-/** Help lines for the flags. */
-export const SHARE_HELP = `  --query-prompt TEXT    text before every query / anchor in training and evaluation (e.g. "query: ");
-                         saved as the model's "query" prompt
-  --document-prompt TEXT text before every document / positive / negative (e.g. "passage: ");
-                         saved as the model's "document" prompt
-  --query-prompt-name N  use the model's own prompt N (config_sentence_transformers.json) for queries
-  --document-prompt-name N  the same for documents
-  --license ID           license in the model card (default: the base model's, from its card)
-  --language LIST        language codes in the model card, e.g. en,de (default: from the base model's
-                         and the dataset's cards)
-  --push-to-hub REPO     push the fine-tuned model to the Hub repo owner/name (HF_TOKEN, HF_ENDPOINT)
-  --private              create that repo private`;
-
-type Values = { [K in keyof typeof SHARE_FLAGS]?: (typeof SHARE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+/** The flags' values as the shared flag table ({@link FLAGS}) parses them. */
+type Values = {
+  'query-prompt'?: string;
+  'document-prompt'?: string;
+  'query-prompt-name'?: string;
+  'document-prompt-name'?: string;
+  license?: string;
+  language?: string;
+  'push-to-hub'?: string;
+  private?: boolean;
+};
 
 /** The flags as options, checked (with flag names in the errors) before any work. */
 export function parseShareFlags(values: Values): PromptOptions & ShareOptions {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, relative } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import * as aq from 'arquero';
 import { resolveDataset } from '../hub';
 import type { HubOptions } from '../hub/options';
@@ -36,6 +36,8 @@ export interface LoadOptions {
   requiredColumns?: string[];
   /** Hub options (revision, cache folder, endpoint, token, offline) for dataset ids. */
   hub?: HubOptions;
+  /** Receives the note about files that repeat another file's records. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Rows of one or more data files, with where they came from. */
@@ -118,11 +120,59 @@ export async function loadRecords(pathOrId: string, options: LoadOptions = {}): 
     if (!all.length) throw new EmbedlabError(`no data files (${Object.keys(EXTENSIONS).join(', ')}) in ${folder}`);
     files = pickSplit(folder, all, options.split);
   }
+  const read: { file: string; records: DataRecord[] }[] = [];
+  for (const file of files) read.push({ file, records: await readDataFile(file, options) });
+  const kept = files.length > 1 ? dropRepeatedFiles(read, options.onWarning ?? ((m) => console.warn(m))) : read;
   const records: DataRecord[] = [];
-  for (const file of files) {
-    for (const record of await readDataFile(file, options)) records.push(record);
+  for (const part of kept) for (const record of part.records) records.push(record);
+  return { records, files: kept.map((part) => part.file) };
+}
+
+const FORMAT_PREFERENCE: DataFormat[] = ['parquet', 'jsonl', 'json', 'csv', 'tsv'];
+
+/** The records of `records` as text over `columns`, to compare files of different formats. */
+function projected(records: readonly DataRecord[], columns: string[]): string[] {
+  return records.map((r) => JSON.stringify(columns.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c])))));
+}
+
+/**
+ * A folder often holds one dataset in several formats (a CSV export beside
+ * the JSON Lines file). Reading both would load every record twice — and
+ * put copies on both sides of a train/test split. When a file's records
+ * (over the columns both files have) are, to 95% or more, another file's,
+ * only one is kept: the one with more columns, else by format
+ * (parquet, jsonl, json, csv, tsv). The note says which.
+ */
+function dropRepeatedFiles(
+  read: { file: string; records: DataRecord[] }[],
+  warn: (message: string) => void,
+): { file: string; records: DataRecord[] }[] {
+  const dropped = new Set<number>();
+  const rank = (file: string) => FORMAT_PREFERENCE.indexOf(EXTENSIONS[extname(file).toLowerCase()] ?? 'tsv');
+  for (let i = 0; i < read.length; i++) {
+    for (let j = i + 1; j < read.length; j++) {
+      if (dropped.has(i) || dropped.has(j)) continue;
+      const a = read[i]!;
+      const b = read[j]!;
+      if (extname(a.file).toLowerCase() === extname(b.file).toLowerCase()) continue;
+      const columnsA = columnsOf(a.records);
+      const columnsB = columnsOf(b.records);
+      const common = columnsA.filter((c) => columnsB.includes(c));
+      if (!common.length || !a.records.length || !b.records.length) continue;
+      const [small, large] = a.records.length <= b.records.length ? [a, b] : [b, a];
+      const inLarge = new Set(projected(large.records, common));
+      const shared = projected(small.records, common).filter((key) => inLarge.has(key)).length;
+      if (shared < 0.95 * small.records.length) continue;
+      const keepA = columnsA.length !== columnsB.length ? columnsA.length > columnsB.length : rank(a.file) <= rank(b.file);
+      const [keep, drop] = keepA ? [a, b] : [b, a];
+      dropped.add(keepA ? j : i);
+      warn(
+        `${basename(drop.file)} holds the same ${shared} records as ${basename(keep.file)} (columns ${common.join(', ')}): ` +
+          `loaded ${basename(keep.file)} only; pass ${drop.file} itself to load that one instead`,
+      );
+    }
   }
-  return { records, files };
+  return read.filter((_, i) => !dropped.has(i));
 }
 
 /**

@@ -60,7 +60,7 @@ export interface TrainingRowsOptions {
   /** Names the data in messages (a file name). */
   source?: string;
   /**
-   * Receives the warning about empty rows.
+   * Receives the warnings about empty rows and repeated pairs.
    * @default `console.warn`
    */
   onWarning?: (message: string) => void;
@@ -241,6 +241,7 @@ function formatEmpty(list: EmptyText[]): string {
 export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, options: TrainingRowsOptions = {}): TrainingRowsResult {
   const records: DataRecord[] = Array.isArray(data) ? (data as DataRecord[]) : ((data as aq.ColumnTable).objects() as DataRecord[]);
   const source = options.source ?? 'data';
+  if (records.length === 0) throw new EmbedlabError(`${source} has no records (it is empty); give a file with one record per row`);
   const columns = columnsOf(records);
   let format: TrainingFormat;
   if (options.columns) {
@@ -303,5 +304,27 @@ export function toTrainingRows(data: readonly DataRecord[] | aq.ColumnTable, opt
     if (onEmpty === 'error') throw new EmbedlabError(`${source}: ${what} (pass onEmpty: 'skip' to drop them)`);
     (options.onWarning ?? ((m: string) => console.warn(m)))(`${source}: ${onEmpty === 'keep' ? 'kept' : 'skipped'} ${what}`);
   }
+  const repeats = repeatedPairs(rows);
+  if (repeats.length) {
+    const [first] = repeats;
+    (options.onWarning ?? ((m: string) => console.warn(m)))(
+      `${source}: ${repeats.length} pair${repeats.length > 1 ? 's repeat' : ' repeats'} an earlier one (same anchor and positive; ` +
+        `e.g. pair ${first!.row} repeats pair ${first!.of}). Duplicates can land on both sides of a train/test split ` +
+        `and act as false negatives in a batch; dedupeRows(rows) drops them.`,
+    );
+  }
   return { rows, format, empty };
+}
+
+/** Rows (1-based) whose anchor and positive repeat an earlier row's. */
+function repeatedPairs(rows: readonly TrainingRow[]): { row: number; of: number }[] {
+  const first = new Map<string, number>();
+  const repeats: { row: number; of: number }[] = [];
+  rows.forEach((r, i) => {
+    const key = `${r.anchor}\u0000${r.positive}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, i + 1);
+    else repeats.push({ row: i + 1, of: earlier });
+  });
+  return repeats;
 }

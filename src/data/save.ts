@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fs';
+import { checkOutput, prepareOutputFolder } from '../util/outputs';
 import type { TrainingRow } from './types';
 
 /** Options of {@link saveTrainingRows} and {@link saveTrainTest}. */
@@ -15,6 +16,11 @@ export interface SaveRowsOptions {
    * @default 'sentence-transformers'
    */
   layout?: 'sentence-transformers' | 'flag-embedding';
+  /**
+   * Replace existing files (saveTrainingRows), or write into a folder that holds files embedlab did not write (saveTrainTest).
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 function toRecord(row: TrainingRow, layout: SaveRowsOptions['layout']): Record<string, unknown> {
@@ -42,6 +48,7 @@ function toRecord(row: TrainingRow, layout: SaveRowsOptions['layout']): Record<s
  * await saveTrainingRows('train_dataset.json', train); // JSON Lines, like `dataset.to_json(...)`
  */
 export async function saveTrainingRows(path: string, rows: readonly TrainingRow[], options: SaveRowsOptions = {}): Promise<void> {
+  checkOutput({ path, kind: 'file', name: 'saveTrainingRows(path)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
   const records = rows.map((row) => toRecord(row, options.layout));
   const body =
     options.format === 'json' ? JSON.stringify(records, null, 1) + '\n' : records.map((r) => JSON.stringify(r)).join('\n') + '\n';
@@ -61,8 +68,11 @@ export async function saveTrainTest(
   split: { train: readonly TrainingRow[]; test: readonly TrainingRow[] },
   options: SaveRowsOptions = {},
 ): Promise<{ train: string; test: string }> {
+  checkOutput({ path: dir, kind: 'folder', name: 'saveTrainTest(dir)', overwrite: options.overwrite, overwriteHint: '{ overwrite: true }' });
+  prepareOutputFolder(dir, 'train/test split');
   const paths = { train: join(dir, 'train_dataset.json'), test: join(dir, 'test_dataset.json') };
-  await saveTrainingRows(paths.train, split.train, options);
-  await saveTrainingRows(paths.test, split.test, options);
+  // the folder is embedlab's: its two files are replaced
+  await saveTrainingRows(paths.train, split.train, { ...options, overwrite: true });
+  await saveTrainingRows(paths.test, split.test, { ...options, overwrite: true });
   return paths;
 }

@@ -12,10 +12,14 @@
  *   Matryoshka dim (as the financial-RAG workflow names its evaluators), e.g.
  *   `dim_128_cosine_ndcg@10`; without dims there is no dim prefix.
  */
+import { ensureBackend } from '../backend';
+import { checkFiniteEmbeddings, checkModelArgument } from '../util/validate';
 import type { IRSet } from '../data/types';
 import type { ModelCardData } from '../models/export/cardData';
 import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
+import { breathe, longCall } from '../util/longCall';
+import { checkedMetrics } from './checkedMetrics';
 import type { Matrix } from '../util/matrix';
 import { encodedChunks, matrixChunks, type CorpusChunks } from './corpusChunks';
 import {
@@ -238,6 +242,7 @@ async function retrieve(
     });
     done += embeddings.rows;
     onChunk(done);
+    await breathe();
   }
 
   const metrics: Record<string, number> = {};
@@ -278,6 +283,9 @@ export async function evaluateEmbeddings(
   options: InformationRetrievalOptions & EvaluateOptions = {},
 ): Promise<IRResult> {
   const plan = makePlan(options);
+  await ensureBackend();
+  checkFiniteEmbeddings(queryEmbeddings, 'query embeddings');
+  checkFiniteEmbeddings(corpusEmbeddings, 'corpus embeddings');
   if (queryEmbeddings.rows !== irSet.queries.size) {
     throw new EmbedlabError(`query embeddings have ${queryEmbeddings.rows} rows but there are ${irSet.queries.size} queries`);
   }
@@ -336,14 +344,17 @@ export class InformationRetrievalEvaluator implements Evaluator {
     model: SentenceEmbedder,
     options: EvaluateOptions = {},
   ): Promise<Record<string, number>> {
-    return (await this.evaluateDetailed(model, options)).metrics;
+    return checkedMetrics((await this.evaluateDetailed(model, options)).metrics);
   }
 
   /** Like {@link evaluate}, with rankings, dropped queries and scoring stats. */
-  async evaluateDetailed(
-    model: SentenceEmbedder,
-    options: EvaluateOptions = {},
-  ): Promise<IRResult> {
+  async evaluateDetailed(model: SentenceEmbedder, options: EvaluateOptions = {}): Promise<IRResult> {
+    checkModelArgument(model, 'evaluate(model)');
+    await ensureBackend(); // before the first tensor, so the backend never switches mid-run
+    return longCall('Evaluating', options, (hooks) => this.run(model, { ...options, ...hooks }), { unit: 'texts' });
+  }
+
+  private async run(model: SentenceEmbedder, options: EvaluateOptions): Promise<IRResult> {
     const prepared = prepareQueries(this.irSet);
     const corpusIds = [...this.irSet.corpus.keys()];
     const corpusTexts = [...this.irSet.corpus.values()];
@@ -357,13 +368,18 @@ export class InformationRetrievalEvaluator implements Evaluator {
       prepared.ids.map((id) => this.irSet.queries.get(id)!),
       { batchSize, prompt: this.options.queryPrompt, promptName: this.options.queryPromptName, signal: options.signal },
     );
+    checkFiniteEmbeddings(queries, "the model's query embeddings,", prepared.ids);
     options.onProgress?.(prepared.ids.length, total);
     const { signal } = options;
     const { corpusPrompt: prompt, corpusPromptName: promptName } = this.options;
     const corpus = encodedChunks(
       corpusTexts,
       this.plan.corpusChunkSize,
-      (texts) => encodeDocuments(texts, { batchSize, prompt, promptName, signal }),
+      async (texts) => {
+        const encoded = await encodeDocuments(texts, { batchSize, prompt, promptName, signal });
+        checkFiniteEmbeddings(encoded, "the model's document embeddings,");
+        return encoded;
+      },
       signal,
     );
     const result = await retrieve(

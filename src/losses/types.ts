@@ -95,6 +95,16 @@ export interface GradientContext {
   scaledLoss(embeddings: tf.Tensor2D[]): tf.Scalar;
   /** Adds the gradients of `f` w.r.t. every trainable weight into `total`, by weight name. */
   addWeightGradients(f: () => tf.Scalar, total: Map<string, tf.Tensor>): void;
+  /** The value of `f` (divided by `scale`) and its gradients w.r.t. every trainable weight. */
+  gradientsOf(f: () => tf.Scalar): Promise<BatchGradients>;
+  /**
+   * Whether the model keeps only each layer's input on the tape and recomputes
+   * the layer in the backward pass: one taped pass over many mini-batches then
+   * fits where GradCache's two passes were needed.
+   */
+  readonly recomputesActivations: boolean;
+  /** Tokens per text (special tokens included, after truncation). */
+  tokenCounts(texts: string[]): number[];
   /** The trainer's own path: one forward-backward pass over the whole batch. */
   plain(): Promise<BatchGradients>;
 }

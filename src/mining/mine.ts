@@ -13,11 +13,14 @@
  * 4. when fewer remain, fill up with random corpus texts that are not
  *    positives (as hn_mine does), unless `fillRandom` is false.
  */
+import { ensureBackend } from '../backend';
+import { checkModelArgument } from '../util/validate';
 import type { SentenceEmbedder } from '../models/types';
 import { encodedChunks, matrixChunks, type CorpusChunks } from '../eval/corpusChunks';
 import { inversePrefixNorms, resolveScoringEngine, scoreChunk, type ScoringEngine, type ScoringStats } from '../eval/scoring';
 import { TopKCollector } from '../eval/topk';
 import { EmbedlabError } from '../util/errors';
+import { breathe, longCall } from '../util/longCall';
 import type { Matrix } from '../util/matrix';
 import { Random } from '../util/random';
 import { parseSamplingRange } from './range';
@@ -122,11 +125,22 @@ export async function mineHardNegatives(
   source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
   options: MineOptions = {},
 ): Promise<MinedQuery[]> {
+  return longCall('Mining hard negatives', options, (hooks) => mine(queries, source, { ...options, ...hooks }), { unit: 'texts' });
+}
+
+async function mine(
+  queries: readonly MiningQuery[],
+  source: { model: SentenceEmbedder } | PrecomputedMiningEmbeddings,
+  options: MineOptions,
+): Promise<MinedQuery[]> {
   const [start, end] = parseSamplingRange(options.rangeForSampling ?? '2-200');
   const negativeNumber = options.negativeNumber ?? 15;
-  if (!Number.isInteger(negativeNumber) || negativeNumber < 0) {
-    throw new EmbedlabError(`negativeNumber must be a non-negative integer, got ${negativeNumber}`);
+  if (!Number.isInteger(negativeNumber) || negativeNumber < 1) {
+    throw new EmbedlabError(`negativeNumber (negatives per query) must be a positive integer, got ${negativeNumber}`);
   }
+  if (!Array.isArray(queries)) throw new EmbedlabError(`mineHardNegatives(queries) must be an array of { query, positives }, got ${typeof queries}`);
+  if ('model' in source) checkModelArgument(source.model, 'mineHardNegatives(queries, { model })');
+  await ensureBackend();
   const { corpus, queryEmbeddings, chunks } = await miningEmbeddings(queries, source, options);
   const collector = await retrieveTopK(queryEmbeddings, chunks, Math.min(end, corpus.length), corpus.length, options);
 
@@ -207,6 +221,7 @@ async function retrieveTopK(
     });
     done += embeddings.rows;
     options.onProgress?.(done, corpusSize);
+    await breathe();
   }
   return collector;
 }

@@ -79,7 +79,7 @@ export function createRandomTransformer(config: Record<string, unknown>, tokeniz
   const tensors = new Map<string, HostTensor>();
   for (const spec of architecture.tensorSpecs(parsed, { pooler: options.pooler ?? true })) {
     const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-    if (/(LayerNorm|layer_norm)\.weight$/.test(spec.name)) data.fill(1);
+    if (/(LayerNorm|layer_norm|norm)\.weight$/.test(spec.name)) data.fill(1);
     else if (spec.name.endsWith('.weight')) {
       for (let i = 0; i < data.length; i++) data[i] = random.normal() * initializerRange;
       if (spec.name === 'embeddings.word_embeddings.weight' && padTokenId < parsed.vocabSize) {
@@ -102,8 +102,11 @@ export function createRandomTransformer(config: Record<string, unknown>, tokeniz
 export interface StaticModelOptions {
   /** Embedding width. */
   dim: number;
-  /** Seeds the N(0, 1) initialisation. */
-  seed: number;
+  /**
+   * Seeds the N(0, 1) initialisation.
+   * @default 42
+   */
+  seed?: number;
   /**
    * Add a Normalize module.
    * @default true
@@ -115,10 +118,10 @@ export interface StaticModelOptions {
  * A {@link StaticEmbedding} model over the tokenizer in `tokenizerDir`, initialised N(0, 1) from `seed`.
  *
  * @example
- * const model = createStaticModel(BUILTIN_TOKENIZER, { dim: 256, seed: 42 });
+ * const model = createStaticModel(BUILTIN_TOKENIZER, { dim: 256 });
  */
 export function createStaticModel(tokenizerDir: string, options: StaticModelOptions): SentenceTransformer {
-  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed }), {
+  return new SentenceTransformer(StaticEmbedding.random(tokenizerDir, { dim: options.dim, seed: options.seed ?? 42 }), {
     normalize: options.normalize ?? true,
   });
 }

@@ -16,9 +16,16 @@ export { parseDistilBertConfig, type DistilBertConfig } from './distilbert/confi
 export { MpnetEncoder } from './mpnet/mpnetEncoder';
 export { parseMpnetConfig, type MpnetConfig } from './mpnet/config';
 export { createRandomBert, createRandomTransformer, createStaticModel, type RandomBertOptions, type StaticModelOptions } from './fromScratch';
+export {
+  ModernBertEncoder, createRandomModernBert, modernBertArchitecture, parseModernBertConfig,
+  type ModernBertConfig, type ModernBertOutput, type RandomModernBertOptions,
+} from './modernbert';
 export { pool, parsePoolingConfig, poolingConfigJson, type PoolingConfig, type PoolingMode } from './pooling/pooling';
 export { l2Normalize } from './pooling/normalize';
 export { ModelCardData, type CardDataset, type CardEvaluation, type WidgetExample } from './export/cardData';
 export type { InputModule } from './inputModule';
 export type { EncodeOptions, SentenceEmbedder } from './types';
 export * from './safetensors';
+export { distillStatic, distillVectors, type DistillOptions, type DistilledTable } from './static/distill';
+export { pca, type PcaResult } from './static/pca';
+export { tokenWeights, type TokenWeightOptions, type ZipfWeighting } from './static/weighting';

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { TokenBatch } from '../tokenizer/types';
+import type { TrainingMemory } from './types';
 
 /**
  * The first module of a sentence-transformers pipeline: the one that owns
@@ -28,6 +29,14 @@ export interface InputModule {
   namedWeights(): Map<string, tf.Variable>;
   /** Writes the module's files into `dir`. */
   save(dir: string): Promise<void>;
+  /**
+   * Whether a taped forward keeps only each layer's input and recomputes the
+   * layer in the backward pass (transformer encoders), so memory under a tape
+   * grows by one layer input per layer and text.
+   */
+  readonly recomputesActivations?: boolean;
+  /** An estimate of a training step's memory (see `SentenceEmbedder.trainingMemory`). */
+  trainingMemory?(seqLength: number): TrainingMemory | undefined;
   /** Reseeds dropout masks (modules without dropout ignore it). */
   seedDropout?(seed: number): void;
   /** A short description for the model card. */

@@ -2,7 +2,8 @@
  * Loads a sentence-transformers model folder (or hub id) — the modules.json
  * pipeline of Transformer (BERT, XLM-RoBERTa, DistilBERT, MPNet) or StaticEmbedding, Pooling and
  * Normalize — into a {@link SentenceTransformer}. A plain Hugging Face BERT
- * folder without modules.json gets mean pooling, as upstream does.
+ * folder without modules.json gets mean pooling, as upstream does; a model2vec
+ * folder without one is its StaticEmbedding (+ Normalize if its config says so).
  *
  * @example
  * import { loadModel } from 'embedlab';
@@ -13,13 +14,16 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveModel } from '../hub';
 import type { HubOptions } from '../hub';
+import { ensureBackend } from '../backend';
 import { EmbedlabError, where } from '../util/errors';
+import { checkOptions, checkString } from '../util/validate';
 import { readJsonFile, readJsonIfExists } from '../util/readJson';
 import { cardDataForFolder } from './export/cardData';
 import type { InputModule } from './inputModule';
 import { parsePoolingConfig, type PoolingConfig } from './pooling/pooling';
 import { SentenceTransformer } from './sentenceTransformer';
 import { StaticEmbedding } from './static/staticEmbedding';
+import { isModel2vecFolder, model2vecNormalizes } from './static/model2vec';
 import { Transformer } from './transformer';
 
 export interface LoadModelOptions extends HubOptions {
@@ -42,7 +46,10 @@ interface ModuleEntry {
  * const embeddings = await model.encode(['what was the revenue in 2023?']);
  */
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<SentenceTransformer> {
+  checkString(idOrPath, 'loadModel(idOrPath)', 'a model folder or Hugging Face id (a string)');
+  checkOptions(options, 'loadModel(idOrPath, options)');
   const { maxSeqLength, ...hubOptions } = options;
+  await ensureBackend();
   const dir = await resolveModel(idOrPath, hubOptions);
   const fromHub = resolve(dir) !== resolve(idOrPath);
   return loadModelFolder(dir, { ...(maxSeqLength !== undefined && { maxSeqLength }), ...(fromHub && { source: idOrPath }) });
@@ -51,7 +58,7 @@ export async function loadModel(idOrPath: string, options: LoadModelOptions = {}
 /** Loads the model in local folder `dir`. */
 export function loadModelFolder(dir: string, options: { maxSeqLength?: number; source?: string } = {}): SentenceTransformer {
   const modulesPath = join(dir, 'modules.json');
-  const entries = existsSync(modulesPath) ? readModules(modulesPath) : [{ path: '', type: 'Transformer' }, { path: '', type: 'Pooling', implicit: true }];
+  const entries = existsSync(modulesPath) ? readModules(modulesPath) : isModel2vecFolder(dir) ? model2vecModules(dir) : [{ path: '', type: 'Transformer' }, { path: '', type: 'Pooling', implicit: true }];
   let input: InputModule | undefined;
   let pooling: PoolingConfig | undefined;
   let normalize = false;
@@ -94,6 +101,7 @@ export function loadModelFolder(dir: string, options: { maxSeqLength?: number; s
       normalize,
       ...readPromptSettings(stConfig, stConfigPath),
       stConfig,
+      folder: resolve(dir),
       cardData: cardDataForFolder(dir, options.source, readJsonIfExists(join(dir, entries[0]!.path, 'config.json')) ?? undefined),
     });
   } catch (error) {
@@ -116,6 +124,12 @@ function readPromptSettings(stConfig: Record<string, unknown>, path: string): { 
     );
   }
   return { prompts: prompts as Record<string, string>, defaultPromptName };
+}
+
+/** A model2vec folder without modules.json: its StaticEmbedding, then Normalize when config.json says so. */
+function model2vecModules(dir: string): ModuleEntry[] {
+  const modules = [{ path: '', type: 'sentence_transformers.models.StaticEmbedding' }];
+  return model2vecNormalizes(dir) ? [...modules, { path: '', type: 'sentence_transformers.models.Normalize' }] : modules;
 }
 
 function readModules(path: string): ModuleEntry[] {

@@ -6,25 +6,58 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../tokenizer/types';
-import type { Random } from '../util/random';
+import type { SeedSource } from './recompute';
 
 /** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
   return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
 }
 
-/** LayerNorm over the last axis: `(x − mean) / sqrt(var + eps) · γ + β` (biased variance, as torch). */
+/**
+ * LayerNorm over the last axis: `(x − mean) / sqrt(var + eps) · γ + β` (biased variance, as torch).
+ * Its gradient is the closed form (one op, saving only the normalised `x̂`
+ * and `1/σ`), not tfjs's walk back through the ~10 ops of the forward.
+ */
 export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): T {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, gamma), beta) as T;
+  const op = tf.customGrad((...args) => {
+    const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(input, -1, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const normed = tf.mul(tf.sub(input, mean), rstd);
+    save([normed, rstd]);
+    const value = tf.add(tf.mul(normed, g), b);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xHat, r] = saved as [tf.Tensor, tf.Tensor];
+      const rows = [-1, xHat.shape[xHat.shape.length - 1]!];
+      // dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = dy·γ
+      const gHat = tf.mul(dy, g);
+      const dx = tf.mul(r, tf.sub(tf.sub(gHat, tf.mean(gHat, -1, true)), tf.mul(xHat, tf.mean(tf.mul(gHat, xHat), -1, true))));
+      const dy2 = tf.reshape(dy, rows);
+      return [dx, tf.sum(tf.mul(dy2, tf.reshape(xHat, rows)), 0), tf.sum(dy2, 0)];
+    };
+    return { value, gradFunc };
   });
+  return op(x, gamma, beta) as T;
 }
 
-/** Exact GELU, `0.5·x·(1 + erf(x/√2))` (Hugging Face `hidden_act: "gelu"`). */
+/**
+ * Exact GELU, `0.5·x·(1 + erf(x/√2))` (Hugging Face `hidden_act: "gelu"`).
+ * The gradient `Φ(x) + x·φ(x)` is one op that keeps only `x`.
+ */
 export function geluErf<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T);
+  const op = tf.customGrad((...args) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    const value = tf.mul(tf.mul(input, 0.5), tf.add(tf.erf(tf.mul(input, Math.SQRT1_2)), 1));
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [t] = saved as [tf.Tensor];
+      const cdf = tf.mul(tf.add(tf.erf(tf.mul(t, Math.SQRT1_2)), 1), 0.5);
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(t), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return tf.mul(dy, tf.add(cdf, tf.mul(t, pdf)));
+    };
+    return { value, gradFunc };
+  });
+  return op(x) as T;
 }
 
 /** tanh-approximated GELU (`gelu_new`, `gelu_pytorch_tanh`). */
@@ -56,11 +89,21 @@ export function activation(name: string): (<T extends tf.Tensor>(x: T) => T) | u
 
 /**
  * Inverted dropout with a seeded mask; the identity when `rate` is 0 or not
- * training (so inference and rate-0 training are exact).
+ * training (so inference and rate-0 training are exact). The mask is
+ * `tf.dropout`'s for the same seed; the op keeps only the mask for its
+ * gradient (`dy · mask`).
  */
-export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: Random): T {
+export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: SeedSource): T {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, random.int(2 ** 31)) as T;
+  const seed = random.int(2 ** 31);
+  const keep = 1 - rate;
+  const op = tf.customGrad((...args) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const multiplier = tf.div(tf.floor(tf.add(tf.randomUniform(input.shape, 0, 1, 'float32', seed), keep)), keep);
+    save([multiplier]);
+    return { value: tf.mul(input, multiplier), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
+  });
+  return op(x) as T;
 }
 
 /**
@@ -126,5 +169,33 @@ export function selfAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
     let probs = tf.softmax(tf.add(scores, shape.mask)) as tf.Tensor4D;
     if (shape.dropProbs) probs = shape.dropProbs(probs);
     return tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
+  });
+}
+
+/** `x·W` for `x` `[n, in]`, `W` `[in, out]`: a Linear layer without bias (`nn.Linear(bias=False)`). */
+export function linearNoBias(x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(x, weight);
+}
+
+/** LayerNorm over the last axis without the shift β (`nn.LayerNorm(bias=False)`): `(x − mean) / sqrt(var + eps) · γ`. */
+export function layerNormNoBias<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, eps: number): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma) as T;
+  });
+}
+
+/**
+ * Rotary position embedding in the GPT-NeoX layout (transformers'
+ * `apply_rotary_pos_emb` with `rotate_half`): `x·cos + rotate_half(x)·sin`,
+ * where `rotate_half([x₁, x₂]) = [−x₂, x₁]` over the two halves of the last
+ * axis. `cos` and `sin` broadcast against `x` (last axis the head size).
+ */
+export function rotary<T extends tf.Tensor>(x: T, cos: tf.Tensor, sin: tf.Tensor): T {
+  return tf.tidy(() => {
+    const half = x.shape[x.rank - 1]! / 2;
+    const [x1, x2] = tf.split(x, [half, half], -1);
+    const rotated = tf.concat([tf.neg(x2!), x1!], -1);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as T;
   });
 }

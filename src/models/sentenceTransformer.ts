@@ -3,11 +3,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbedlabError } from '../util/errors';
+import { ensureBackend } from '../backend';
 import { writeFileAtomic } from '../util/fs';
+import { checkOutput, prepareOutputFolder } from '../util/outputs';
+import { checkOptions, checkTexts } from '../util/validate';
 import { Matrix, normalizeInPlace } from '../util/matrix';
+import { breathe, longCall } from '../util/longCall';
 import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
-import type { EncodeOptions, SentenceEmbedder } from './types';
+import type { EncodeOptions, SentenceEmbedder, TrainingMemory } from './types';
 import type { InputModule } from './inputModule';
 import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
 import { l2Normalize } from './pooling/normalize';
@@ -27,8 +31,19 @@ export interface SentenceTransformerSettings {
   defaultPromptName?: string | null;
   /** `config_sentence_transformers.json` as read; other fields are kept on save. */
   stConfig?: Record<string, unknown>;
+  /** The local folder the model was loaded from: `save` never writes into it. */
+  folder?: string;
   /** What the model card says; default: nothing known yet. */
   cardData?: ModelCardData;
+}
+
+/** Options for {@link SentenceTransformer.save}. */
+export interface SaveOptions {
+  /**
+   * Write into a folder that holds files embedlab did not write (same-named files are replaced, none is deleted).
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 /**
@@ -54,6 +69,8 @@ export class SentenceTransformer implements SentenceEmbedder {
   /** Lineage, training details and evaluation results that the saved model card shows. */
   readonly cardData: ModelCardData;
   private readonly stConfig: Record<string, unknown>;
+  /** The local folder the model was loaded from (a hub model's cache folder), if any. */
+  readonly folder: string | undefined;
 
   constructor(
     readonly input: InputModule,
@@ -64,6 +81,7 @@ export class SentenceTransformer implements SentenceEmbedder {
     this.prompts = { ...(settings.prompts ?? {}) };
     this.defaultPromptName = settings.defaultPromptName ?? null;
     this.stConfig = settings.stConfig ?? {};
+    this.folder = settings.folder;
     this.cardData = settings.cardData ?? new ModelCardData();
     if (input.produces === 'token_embeddings' && !this.pooling) {
       throw new EmbedlabError('a Transformer module needs a Pooling module after it (1_Pooling/config.json)');
@@ -87,6 +105,15 @@ export class SentenceTransformer implements SentenceEmbedder {
 
   get maxSeqLength(): number {
     return this.input.maxSeqLength;
+  }
+
+  /** The input module's estimate of a training step's memory, if it has one. */
+  trainingMemory(seqLength: number): TrainingMemory | undefined {
+    return this.input.trainingMemory?.(seqLength);
+  }
+
+  get recomputesActivations(): boolean {
+    return this.input.recomputesActivations ?? false;
   }
 
   get tokenizer(): TextTokenizer {
@@ -161,7 +188,8 @@ export class SentenceTransformer implements SentenceEmbedder {
    * `normalize: true` also normalises a model without a Normalize module;
    * `normalize: false` cannot undo the module's normalisation of the full
    * embedding. Progress is reported after every batch; `signal` stops between
-   * batches with an AbortError.
+   * batches with an AbortError. Without them, a notebook or terminal shows a
+   * progress bar and Kernel → Interrupt stops the encoding.
    *
    * @example
    * const m = await model.encode(['first text', 'second text'], { batchSize: 64, truncateDim: 128 });
@@ -169,6 +197,13 @@ export class SentenceTransformer implements SentenceEmbedder {
    * m.cols; // 128
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Matrix> {
+    checkTexts(texts, 'encode(texts)');
+    checkOptions(options, 'encode(texts, options)');
+    await ensureBackend();
+    return longCall('Encoding', options, (hooks) => this.encodeBatches(texts, { ...options, ...hooks }), { unit: 'texts' });
+  }
+
+  private async encodeBatches(texts: string[], options: EncodeOptions): Promise<Matrix> {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbedlabError(`batchSize must be a positive integer, got ${batchSize}`);
     const dim = this.dimension;
@@ -194,6 +229,7 @@ export class SentenceTransformer implements SentenceEmbedder {
       embeddings.dispose();
       indices.forEach((i, k) => out.set(values.subarray(k * dim, (k + 1) * dim), i * dim));
       options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+      await breathe();
     }
     options.signal?.throwIfAborted();
 
@@ -238,9 +274,20 @@ export class SentenceTransformer implements SentenceEmbedder {
    * files, `sentence_bert_config.json` — or `0_StaticEmbedding/`),
    * `modules.json`, `1_Pooling/config.json`, `2_Normalize/`,
    * `config_sentence_transformers.json` and a `README.md` model card.
-   * Every file is written atomically.
+   * Every file is written atomically. `dir` must be new, empty, or written by
+   * embedlab before (unless `overwrite`), and never the folder the model was
+   * loaded from.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    checkOutput({
+      path: dir,
+      kind: 'folder',
+      name: 'model.save(dir)',
+      reads: [{ name: 'the folder this model was loaded from', path: this.folder }],
+      overwrite: options.overwrite,
+      overwriteHint: '{ overwrite: true }',
+    });
+    prepareOutputFolder(dir, 'model');
     const modules: Record<string, unknown>[] = [];
     const addModule = (path: string, type: string) => modules.push({ idx: modules.length, name: String(modules.length), path, type });
 

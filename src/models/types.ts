@@ -31,6 +31,19 @@ export interface EncodeOptions {
 }
 
 /**
+ * What one training step holds in backend memory, by part (bytes). See
+ * `miniBatchForMemory` in the trainer.
+ */
+export interface TrainingMemory {
+  /** Independent of the batch: weights, their summed gradients and the largest gradient being added. */
+  fixedBytes: number;
+  /** Per text of the whole batch, kept on the tape until the backward pass reaches it (each layer's input). */
+  bytesPerText: number;
+  /** Per text of the mini-batch being forwarded or back-propagated (one layer's activations and gradients). */
+  bytesPerTextInFlight: number;
+}
+
+/**
  * What the trainer, evaluator, miner and CLI need from a sentence-embedding
  * model (BERT-family transformer + pooling, or static embeddings).
  */
@@ -47,6 +60,14 @@ export interface SentenceEmbedder {
    * returned tensor. `training` turns on dropout.
    */
   forward(batch: TokenBatch, options?: { training?: boolean }): tf.Tensor2D;
+  /**
+   * Whether a taped `forward` keeps only each layer's input and recomputes the
+   * layer in the backward pass. The trainer then replaces GradCache's two
+   * passes by one taped pass over the mini-batches (same loss and gradients).
+   */
+  readonly recomputesActivations?: boolean;
+  /** An estimate of a training step's memory for texts of `seqLength` tokens (undefined: the model does not know). */
+  trainingMemory?(seqLength: number): TrainingMemory | undefined;
   /** Trainable weights keyed by their Hugging Face tensor names. */
   namedWeights(): Map<string, tf.Variable>;
   /** Batched inference to a float32 matrix, in input order. */
@@ -62,8 +83,11 @@ export interface SentenceEmbedder {
    * (sentence-transformers `encode_document`).
    */
   encodeDocument?(texts: string[], options?: EncodeOptions): Promise<Matrix>;
-  /** Writes a folder sentence-transformers loads unchanged. */
-  save(dir: string): Promise<void>;
+  /**
+   * Writes a folder sentence-transformers loads unchanged: a new or empty folder, or one embedlab
+   * wrote (`overwrite` writes into any other, deleting nothing); never the folder the model was read from.
+   */
+  save(dir: string, options?: { overwrite?: boolean }): Promise<void>;
   /** What the model card written by `save` says: lineage, training details, evaluation results. */
   readonly cardData?: ModelCardData;
   dispose(): void;

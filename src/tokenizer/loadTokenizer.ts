@@ -37,6 +37,7 @@ export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): 
   let json: Record<string, unknown>;
   if (files.has('tokenizer.json')) {
     json = parse('tokenizer.json');
+    checkTokenizerModel(json, join(dir, 'tokenizer.json'));
   } else if (files.has('vocab.txt')) {
     try {
       json = wordpieceTokenizerJson(files.get('vocab.txt')!, config);
@@ -61,6 +62,28 @@ export function loadTokenizer(dir: string, options: TextTokenizerOptions = {}): 
     return new TextTokenizer(json, config, files, resolved);
   } catch (error) {
     throw new EmbedlabError(`cannot build the tokenizer in ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const MODEL_TYPES = ['WordPiece', 'BPE', 'Unigram', 'WordLevel'];
+
+/**
+ * Refuses a tokenizer.json whose model type the tokenizer library does not
+ * implement: it would otherwise fall back to a legacy word lookup and give
+ * token ids the model was never trained on.
+ */
+function checkTokenizerModel(json: Record<string, unknown>, path: string): void {
+  const model = json.model as Record<string, unknown> | undefined;
+  if (typeof model !== 'object' || model === null) throw new EmbedlabError(`${path} has no "model" section; is it a Hugging Face tokenizer.json?`);
+  const type = model.type;
+  if (type === undefined) {
+    // older files omit the type; the library infers it from these fields
+    const inferable = Array.isArray(model.vocab) || ('continuing_subword_prefix' in model && 'unk_token' in model);
+    if (inferable) return;
+    throw new EmbedlabError(`${path}: the tokenizer model has no "type" and is not recognisable; supported: ${MODEL_TYPES.join(', ')}`);
+  }
+  if (typeof type !== 'string' || !MODEL_TYPES.includes(type)) {
+    throw new EmbedlabError(`${path}: tokenizer model type ${JSON.stringify(type)} is not supported; supported: ${MODEL_TYPES.join(', ')}`);
   }
 }
 

@@ -1,7 +1,9 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { applyBertTextFixes, bertTextFixes, type BertTextFixes } from './bertNormalizerFixes';
+import { fixByteLevelWhitespace } from './byteLevelFixes';
 import { PrecompiledNormalizer, splitPrecompiled } from './precompiledNormalizer';
 import type { TokenBatch } from './types';
+import { runnableTokenizerJson } from './wordLevel';
 import { EmbedlabError } from '../util/errors';
 
 /** The files a tokenizer was loaded from, kept verbatim so `save` writes them back. */
@@ -82,7 +84,9 @@ export class TextTokenizer {
   ) {
     const { charsmap, rest } = splitPrecompiled(tokenizerJson.normalizer);
     if (charsmap !== undefined) this.precompiled = new PrecompiledNormalizer(charsmap);
-    this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...tokenizerJson, normalizer: rest } : tokenizerJson, tokenizerConfig);
+    const runnable = runnableTokenizerJson(tokenizerJson);
+    this.tokenizer = new Tokenizer(charsmap !== undefined ? { ...runnable, normalizer: rest } : runnable, tokenizerConfig);
+    fixByteLevelWhitespace(this.tokenizer);
     this.maxLength = options.maxLength ?? Infinity;
     this.doLowerCase = options.doLowerCase ?? false;
     this.addSpecialTokens = options.addSpecialTokens ?? true;
@@ -94,9 +98,14 @@ export class TextTokenizer {
     this.vocabSize = maxId + 1;
     this.padId = findPadId(this.tokenizer, tokenizerJson, tokenizerConfig);
     [this.prefix, this.suffix] = this.addSpecialTokens ? this.specialTokenFrame() : [empty(), empty()];
-    if (this.prefix.ids.length + this.suffix.ids.length > this.maxLength) {
-      throw new EmbedlabError(`maxLength ${this.maxLength} leaves no room for the ${this.prefix.ids.length + this.suffix.ids.length} special tokens`);
+    if (this.prefix.ids.length + this.suffix.ids.length >= this.maxLength) {
+      throw new EmbedlabError(`maxLength ${this.maxLength} leaves no room for text after the ${this.specialTokenCount} special tokens; use at least ${this.specialTokenCount + 1}`);
     }
+  }
+
+  /** Special tokens added around every text ([CLS] and [SEP] for BERT). */
+  get specialTokenCount(): number {
+    return this.prefix.ids.length + this.suffix.ids.length;
   }
 
   /** The same tokenizer with other options (shares the parsed files). */
@@ -128,6 +137,19 @@ export class TextTokenizer {
   /** Tokenises `texts` and pads them on the right to the longest one. */
   encodeBatch(texts: string[]): TokenBatch {
     return padBatch(texts.map((t) => this.encode(t)), this.padId);
+  }
+
+  /** What the post-processor adds around one text's ids (`[CLS]` / `[SEP]` for BERT; empty without special tokens). */
+  get specialTokenIds(): { prefix: number[]; suffix: number[] } {
+    return { prefix: [...this.prefix.ids], suffix: [...this.suffix.ids] };
+  }
+
+  /** The words the model looks up in `text`: normalised, then split by the pre-tokenizer (no model, no special tokens). */
+  words(text: string): string[] {
+    let prepared = applyBertTextFixes(this.doLowerCase ? text.toLowerCase() : text, this.textFixes);
+    if (this.precompiled) prepared = this.precompiled.normalize(prepared);
+    const normalized = this.tokenizer.normalizer ? (this.tokenizer.normalizer(prepared) as string) : prepared;
+    return this.tokenizer.pre_tokenizer ? (this.tokenizer.pre_tokenizer(normalized) as string[]) : [normalized];
   }
 
   /** The token strings of `ids` (for inspection and tests). */

@@ -10,6 +10,7 @@ import { readJsonFile } from '../util/readJson';
 import { writeFileAtomic } from '../util/fs';
 import type { TrainingHistory } from './finetune';
 import type { AdamW, AdamWState } from './optimizer';
+import { newestLoadableCheckpoint } from './runFolder';
 import type { BatchSamplerName } from './sampler';
 
 /**
@@ -285,21 +286,22 @@ export interface ResumePoint {
 }
 
 /**
- * The checkpoint `resume` names (`true`: the newest in `outputDir`), refused
- * when it was written for another model or with other data or batch settings.
- * Without `resume`, an `outputDir` that already holds checkpoints is refused,
- * so a new run never mixes its checkpoints with an old one's.
+ * The checkpoint `resume` names (`true`: the newest in `outputDir` that loads;
+ * broken newer ones are skipped through `warn`), refused when it was written
+ * for another model or with other data or batch settings.
  */
 export function findResumePoint(
   model: SentenceEmbedder,
   resume: boolean | string | undefined,
   outputDir: string | undefined,
   signature: RunSignature,
+  warn: (message: string) => void,
 ): ResumePoint | undefined {
   if (resume) {
-    const path = resume === true ? listCheckpoints(outputDir!).pop()?.path : resolve(resume);
-    if (!path) throw new EmbedlabError(`nothing to resume: ${outputDir} holds no checkpoint-<step> folder`);
-    const state = readTrainerState(path);
+    const newest = resume === true ? newestLoadableCheckpoint(outputDir!, warn) : undefined;
+    const path = resume === true ? newest?.path : resolve(resume);
+    if (!path) throw new EmbedlabError(`nothing to resume: ${outputDir} holds no checkpoint-<step> folder that loads`);
+    const state = newest?.state ?? readTrainerState(path);
     checkFingerprint(path, state, model);
     const changed = signatureChanges(state.run, signature);
     if (changed.length > 0) {
@@ -307,12 +309,7 @@ export function findResumePoint(
     }
     return { path, state };
   }
-  if (outputDir && listCheckpoints(outputDir).length > 0) {
-    const found = listCheckpoints(outputDir).map((c) => c.path.split(/[\\/]/).pop());
-    throw new EmbedlabError(
-      `${outputDir} already holds checkpoints (${found.join(', ')}); pass resume: true to continue that run, or choose an empty outputDir`,
-    );
-  }
+  // an earlier run's checkpoints without resume were refused (or cleared for overwrite) by checkRunFolder
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { ensureBackend } from '../backend';
 import type { TrainingRow } from '../data/types';
 import type { Evaluator } from '../eval/types';
 import type { Loss } from '../losses/types';
@@ -6,12 +7,16 @@ import type { SentenceEmbedder } from '../models/types';
 import { CheckpointWriter, restoreCheckpoint, type ResumePosition } from './checkpoints';
 import { BestModelTracker, EvaluationRunner, skipIfStopped } from './evaluation';
 import { AdamW } from './optimizer';
+import { checkModelArgument, checkOptions, checkRowsArray } from '../util/validate';
 import { isDue, planRun } from './plan';
+import { prepareRunFolder, trainingWriteFailure } from './runFolder';
 import type { BatchSamplerName } from './sampler';
 import { learningRateAt, type SchedulerName } from './schedule';
 import { optimizerStep, type StepSetup } from './step';
 import { recordTraining } from './cardRecord';
 import { columnPrompts, rememberPrompts } from './prompts';
+import { interruptSignal } from '../util/interrupt';
+import { breathe, longCall } from '../util/longCall';
 
 /**
  * Fine-tunes `model` on `rows` with the sentence-transformers training recipe:
@@ -34,12 +39,41 @@ import { columnPrompts, rememberPrompts } from './prompts';
  * });
  * run.history.steps;   // [{ step, epoch, loss, lr, gradNorm }, …] — chart it
  * run.bestMetric;      // best dim_128_cosine_ndcg@10; the model now holds those weights
+ *
+ * Without `onProgress` a progress bar shows in a notebook or terminal; without
+ * `signal`, Kernel → Interrupt stops training after the current step, as
+ * Ctrl-C does on the command line (the result then has `stopped: 'signal'`).
  */
 export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions = {}): Promise<FinetuneResult> {
+  checkModelArgument(model, 'finetune(model)', ['forward', 'namedWeights']);
+  checkRowsArray(rows, 'finetune(model, rows)');
+  checkOptions(options, 'finetune(model, rows, options)');
+  await ensureBackend();
+  const result = await longCall('Fine-tuning', options, (hooks) => train(model, rows, { ...options, ...hooks }), {
+    stopped: (r) => (r.stopped ? `stopped at step ${r.globalStep}/${r.totalSteps}` : undefined),
+  });
+  if (result.stopped && options.signal === undefined && interruptSignal()?.aborted) {
+    process.stderr.write(`${interruptedNote(result, options)}\n`);
+  }
+  return result;
+}
+
+/** What an interrupted run kept, and how to continue it. */
+function interruptedNote(result: FinetuneResult, options: FinetuneOptions): string {
+  const kept = `Interrupted after step ${result.globalStep} of ${result.totalSteps}: the model holds the weights of step ${result.globalStep}`;
+  if (!result.lastCheckpoint) {
+    return `${kept}. No checkpoint was written (no outputDir); pass outputDir to make a run resumable.`;
+  }
+  const resume = options.resume ? 'run the same call again' : 'run it again with resume: true';
+  return `${kept}, saved in ${result.lastCheckpoint}. To continue, ${resume} (same model, rows and options).`;
+}
+
+async function train(model: SentenceEmbedder, rows: TrainingRow[], options: FinetuneOptions): Promise<FinetuneResult> {
   const plan = planRun(model, rows, options);
   const prompts = columnPrompts(options.prompts, plan.negatives);
   rememberPrompts(model, prompts);
   const { outputDir, schedule } = plan;
+  if (outputDir) await prepareRunFolder(outputDir, options, options.onWarning ?? console.warn);
   const optimizer = new AdamW(model.namedWeights(), plan.adamW);
   const history: TrainingHistory = { steps: [], evals: [] };
   const best = new BestModelTracker(plan);
@@ -79,6 +113,7 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
       history.steps.push({ step: globalStep, epoch: epochProgress, loss: step.loss, lr, gradNorm: step.gradNorm });
       progress.count(step.examples);
       options.onProgress?.(progress.at(globalStep, epochProgress, step.loss, lr));
+      await breathe(); // lets an interrupt and the progress output through
 
       const epochBoundary = planned.endsEpoch || globalStep >= schedule.totalSteps;
       let newBest = false;
@@ -106,6 +141,9 @@ export async function finetune(model: SentenceEmbedder, rows: TrainingRow[], opt
     }
     if (model.cardData) recordTraining(model.cardData, model, rows, plan, options, history, best.current?.step);
     if (!stopped && outputDir && plan.saveFinalModel) await model.save(outputDir);
+  } catch (error) {
+    // disk full / read-only mid-run: say which checkpoint is intact (resume continues from it)
+    throw trainingWriteFailure(error, lastCheckpoint);
   } finally {
     optimizer.dispose();
   }
@@ -310,8 +348,22 @@ export interface FinetuneOptions {
    * @default true with `outputDir`
    */
   saveFinalModel?: boolean;
-  /** Continue from the newest checkpoint in `outputDir` (true) or from the given checkpoint folder. */
+  /**
+   * Continue from the newest checkpoint in `outputDir` that loads (true; newer broken ones are
+   * skipped with a warning) or from the given checkpoint folder.
+   */
   resume?: boolean | string;
+  /**
+   * Write into an `outputDir` that holds files embedlab did not write (none is deleted), and start
+   * over where an earlier run left checkpoints (they are replaced).
+   * @default false
+   */
+  overwrite?: boolean;
+  /**
+   * Called with what was done on the user's behalf (a broken checkpoint skipped, a stale temp folder removed).
+   * @default console.warn
+   */
+  onWarning?: (message: string) => void;
   /** Stops cleanly after the current step; a checkpoint is written when `outputDir` is set. */
   signal?: AbortSignal;
   /** Called after every optimizer step. */

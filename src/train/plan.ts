@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Evaluator } from '../eval/types';
 import type { TrainingRow } from '../data/types';
 import { mnrl } from '../losses/mnrl';
@@ -8,6 +7,7 @@ import { EmbedlabError } from '../util/errors';
 import { findResumePoint, type ResumePoint, type RunSignature } from './checkpoints';
 import type { FinetuneOptions } from './finetune';
 import type { AdamWOptions } from './optimizer';
+import { checkRunFolder, modelFolder } from './runFolder';
 import { planEpoch, type BatchSamplerName } from './sampler';
 import { parseScheduler, resolveWarmupSteps, type ScheduleConfig, type SchedulerName } from './schedule';
 
@@ -54,13 +54,13 @@ export function planRun(model: SentenceEmbedder, rows: TrainingRow[], options: F
   const settings = checkSettings(options);
   const negatives = checkData(rows, settings, options.negatives);
   const selection = modelSelection(options);
-  const outputDir = checkOutput(options, settings);
+  const outputDir = checkOutput(options, settings, model);
   const batching = { ...settings, lossName: settings.loss.name };
   const batchesFor = epochBatches(rows, negatives, batching);
   const totalSteps = settings.maxSteps ?? countSteps(batchesFor, settings.epochs, settings.gradAccumSteps);
   const warmupSteps = resolveWarmupSteps(totalSteps, options.warmupRatio ?? 0, options.warmupSteps ?? 0);
   const signature = runSignature(rows, negatives, batching);
-  const resumeFrom = findResumePoint(model, options.resume, outputDir, signature);
+  const resumeFrom = findResumePoint(model, options.resume, outputDir, signature, options.onWarning ?? console.warn);
   return {
     ...settings,
     ...selection,
@@ -124,8 +124,11 @@ function checkData(rows: TrainingRow[], { loss, batchSize }: TrainingSettings, n
 }
 
 /** The absolute output folder, checked against the options that need one. */
-function checkOutput(options: FinetuneOptions, settings: TrainingSettings): string | undefined {
-  const outputDir = options.outputDir !== undefined ? resolve(options.outputDir) : undefined;
+function checkOutput(options: FinetuneOptions, settings: TrainingSettings, model: SentenceEmbedder): string | undefined {
+  const outputDir =
+    options.outputDir !== undefined
+      ? checkRunFolder(options.outputDir, { ...options, reads: [{ name: 'the folder the model was loaded from', path: modelFolder(model) }] })
+      : undefined;
   if (options.resume === true && !outputDir) {
     throw new EmbedlabError('resume: true continues from the newest checkpoint in outputDir; set outputDir (or pass the checkpoint folder)');
   }
@@ -160,6 +163,7 @@ export function checkRows(rows: TrainingRow[], requires: LossRequirements, negat
   if (columns !== undefined && (!Number.isInteger(columns) || columns < 0)) {
     throw new EmbedlabError(`negatives must be a non-negative integer, got ${negatives}`);
   }
+  checkDataHasWhatLossNeeds(rows, requires, columns, source);
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object') throw new EmbedlabError(`${source} row ${i} is not an object`);
     for (const field of ['anchor', 'positive'] as const) {
@@ -202,6 +206,28 @@ export function checkRows(rows: TrainingRow[], requires: LossRequirements, negat
     });
   }
   return used;
+}
+
+/**
+ * What the data lacks as a whole (no scores, no teacher scores, no hard
+ * negatives at all) is said in those words, before any row-by-row check
+ * would name a field of row 0.
+ */
+function checkDataHasWhatLossNeeds(rows: TrainingRow[], requires: LossRequirements, negatives: number | undefined, source: string): void {
+  const none = (has: (row: TrainingRow) => boolean) => !rows.some((row) => row !== null && typeof row === 'object' && has(row));
+  if (requires.score && none((row) => row.score !== undefined)) {
+    throw new EmbedlabError(`${source} has no scores: this loss trains on scored pairs (sentence1, sentence2, score / label); use mnrl for (question, context) pairs`);
+  }
+  if (requires.teacherScores && none((row) => Array.isArray(row.teacherScores))) {
+    throw new EmbedlabError(
+      `${source} has no teacher scores: distillation trains on FlagEmbedding-style rows with pos_scores / neg_scores; use mnrl for (question, context) pairs`,
+    );
+  }
+  if (requires.negatives !== 'ignored' && (negatives ?? 0) > 0 && none((row) => Array.isArray(row.negatives) && row.negatives.length > 0)) {
+    throw new EmbedlabError(
+      `${source} has no hard negatives, but ${negatives} per row were asked for (negatives: ${negatives}); mine them first (embedlab mine-negatives) or leave negatives unset`,
+    );
+  }
 }
 
 /** Every text of a row that the batch will contain. */

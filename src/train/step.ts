@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { leanGradients } from '../backend/gradients';
 import type { TrainingRow } from '../data/types';
 import type { BatchGradients, GradientContext, Loss, LossRequirements, TextBatch } from '../losses/types';
 import type { SentenceEmbedder } from '../models/types';
@@ -184,11 +185,26 @@ function gradientContext(model: SentenceEmbedder, loss: Loss, batch: TextBatch, 
       return scale === 1 ? out : tf.mul(out, scale);
     },
     addWeightGradients(f, total) {
-      const { value, grads } = tf.variableGrads(f, trainable.map(([, v]) => v));
+      const { value, grads } = weightGradients(f, trainable);
       value.dispose();
-      addGradients(total, byWeightName(trainable, grads));
+      addGradients(total, grads);
     },
-    plain: () => plainGradients(context, trainable),
+    async gradientsOf(f) {
+      const { value, grads } = weightGradients(f, trainable);
+      const loss = (await value.data())[0]!;
+      value.dispose();
+      return { loss: loss / scale, grads };
+    },
+    recomputesActivations: model.recomputesActivations ?? false,
+    tokenCounts(texts) {
+      const { attentionMask, seqLength } = model.tokenize(texts);
+      return texts.map((_, row) => {
+        let n = 0;
+        for (let j = 0; j < seqLength; j++) n += attentionMask[row * seqLength + j]!;
+        return n;
+      });
+    },
+    plain: () => context.gradientsOf(() => context.scaledLoss(batch.columns.map((texts, c) => context.embed(texts, c, 0)))),
   };
   return context;
 }
@@ -200,14 +216,16 @@ function lossInputs(batch: TextBatch) {
   };
 }
 
-/** Gradients keyed by tfjs variable name → keyed by HF weight name. */
-function byWeightName(trainable: Trainable, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+/**
+ * `tf.variableGrads` with a backward pass that frees memory as it goes (see
+ * {@link leanGradients}): the value of `f` and the gradients of the weights
+ * it reaches, by weight name.
+ */
+function weightGradients(f: () => tf.Tensor, trainable: Trainable): { value: tf.Tensor; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = leanGradients(f, trainable.map(([, v]) => v));
   const out = new Map<string, tf.Tensor>();
-  for (const [name, variable] of trainable) {
-    const g = grads[variable.name];
-    if (g) out.set(name, g);
-  }
-  return out;
+  trainable.forEach(([name], i) => grads[i] && out.set(name, grads[i]!));
+  return { value, grads: out };
 }
 
 /**
@@ -227,17 +245,6 @@ export function addGradients(total: Map<string, tf.Tensor> | undefined, grads: M
     }
   }
   return total;
-}
-
-/** Forward every column with gradients, loss, backward: memory grows with the batch. */
-async function plainGradients(context: GradientContext, trainable: Trainable): Promise<BatchGradients> {
-  const { value, grads } = tf.variableGrads(
-    () => context.scaledLoss(context.batch.columns.map((texts, c) => context.embed(texts, c, 0))),
-    trainable.map(([, v]) => v),
-  );
-  const loss = (await value.data())[0]!;
-  value.dispose();
-  return { loss: loss / context.scale, grads: byWeightName(trainable, grads) };
 }
 
 // ---------------------------------------------------------------------------

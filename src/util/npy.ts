@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { EmbedlabError } from './errors';
 import { writeFileAtomicSync } from './fs';
 import { Matrix } from './matrix';
+import { checkFiniteEmbeddings } from './validate';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const HEADER_ALIGN = 64;
@@ -98,7 +99,9 @@ export function decodeNpy(bytes: Uint8Array, source = '.npy data'): Matrix {
   } else {
     for (let i = 0; i < data.length; i++) data[i] = view.getFloat64(dataStart + i * 8, true);
   }
-  return new Matrix(data, rows, cols);
+  const matrix = new Matrix(data, rows, cols);
+  checkFiniteEmbeddings(matrix, source);
+  return matrix;
 }
 
 /**

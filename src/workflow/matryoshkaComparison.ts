@@ -10,12 +10,16 @@ import type { ColumnMapping } from '../data/rowFormats';
 import type { IRSet, TrainingRow } from '../data/types';
 import { InformationRetrievalEvaluator } from '../eval';
 import { cachedMnrl, CachedMultipleNegativesRankingLoss, matryoshka, mnrl, type MultipleNegativesRankingLoss } from '../losses';
-import { createStaticModel, loadModel, SentenceTransformer } from '../models';
+import { SentenceTransformer, StaticEmbedding } from '../models';
 import type { SentenceEmbedder } from '../models/types';
-import { finetune, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
+import { finetune, miniBatchForMemory, type EvalRecord, type FinetuneOptions, type FinetuneResult, type ProgressInfo, type SchedulerName } from '../train';
 import { EmbedlabError } from '../util/errors';
+import { checkOutput } from '../util/outputs';
+import { checkOptions } from '../util/validate';
+import { checkRunFolder } from '../train/runFolder';
 import { pushToHub, type PushProgress, type PushResult } from '../hub/push';
-import { BUILTIN_DATASET, BUILTIN_TOKENIZER } from './builtin';
+import { BUILTIN_DATASET, BUILTIN_MODEL_DIMS } from './builtin';
+import { openModel } from './modelSpec';
 import {
   checkPromptOptions, checkShareOptions, describeRunInCard, evaluatorPrompts, resolvePrompts, trainingPrompts,
   type PromptOptions, type ResolvedPrompts, type ShareOptions,
@@ -24,8 +28,9 @@ import {
 /** Options for {@link runMatryoshkaComparison}. Unset values follow the reference workflow, or the built-in default. */
 export interface ComparisonOptions extends PromptOptions, ShareOptions {
   /**
-   * Hub id or local folder.
-   * @default a StaticEmbedding model built offline over the built-in tokenizer
+   * Hub id or local folder, or `random:DIM[:TOKENIZER_DIR]` for a random-init
+   * StaticEmbedding.
+   * @default the built-in pretrained GloVe StaticEmbedding (`models/glove-100d`)
    */
   model?: string;
   /**
@@ -37,7 +42,7 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
   columns?: ColumnMapping;
   /**
    * Matryoshka dimensions, largest first.
-   * @default {@link defaultDims} of the model's width (256/128/64/32 for the built-in model)
+   * @default {@link defaultDims} of the model's width (100/64/32/16 for the built-in model)
    */
   dims?: number[];
   /**
@@ -47,12 +52,12 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
   epochs?: number;
   /**
    * Pairs per batch (the contrastive batch).
-   * @default 32 (the reference); 64 for the built-in model
+   * @default 32 (the reference); 64 for static models (the built-in one, random:DIM, model2vec)
    */
   batchSize?: number;
   /**
    * Peak learning rate.
-   * @default 2e-5 (the reference); 0.05 for the built-in model, which learns from scratch
+   * @default 2e-5 (the reference); 0.05 for static models, whose rows move only when their token occurs
    */
   lr?: number;
   /**
@@ -67,14 +72,14 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
   warmupRatio?: number;
   /**
    * Batches summed per optimizer step (the reference's 16 makes a global batch of 512).
-   * @default 16 (the reference); 1 for the built-in model
+   * @default 16 (the reference); 1 for static models
    */
   gradAccumSteps?: number;
   /**
    * Texts per forward pass through GradCache (same loss and gradients as the
-   * full batch, memory of a mini-batch); 0 turns it off. A transformer on the
-   * wasm backend needs it: the 4 GiB heap cannot hold a full batch's backward pass.
-   * @default 8 for a transformer on the wasm backend, else 0
+   * full batch, memory of a mini-batch); 0 turns it off.
+   * @default for a transformer on the wasm backend (4 GiB heap), the largest that fits its
+   * memory budget (`miniBatchForMemory`), none when the whole batch fits; otherwise 0
    */
   miniBatchSize?: number;
   /**
@@ -92,17 +97,17 @@ export interface ComparisonOptions extends PromptOptions, ShareOptions {
    * @default `dim_<middle dim>_cosine_ndcg@10`
    */
   metricForBestModel?: string;
-  /**
-   * Width of the built-in static model.
-   * @default 256
-   */
-  staticDim?: number;
   /** Folder for checkpoints (`checkpoints/`) and the fine-tuned model (`model/`). Required. */
   outputDir?: string;
   /** @deprecated Use `outputDir` (the name {@link FinetuneOptions} uses). */
   outDir?: string;
   /** Continue from the newest checkpoint in `outputDir/checkpoints`. */
   resume?: boolean;
+  /**
+   * Write into an `outputDir` that holds other files (none is deleted) and start over where an earlier run left checkpoints.
+   * @default false
+   */
+  overwrite?: boolean;
   /** Stops cleanly after the current step or encoding batch; the last checkpoint is kept. */
   signal?: AbortSignal;
   /** A line per stage ("loading data", "baseline", …). */
@@ -140,12 +145,10 @@ export interface ComparisonResult {
 }
 
 const REFERENCE = { epochs: 4, batchSize: 32, lr: 2e-5, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 16 };
-// The built-in static model learns from scratch: a high learning rate and a
-// small accumulation, as sentence-transformers' static-embedding recipes use.
-// What a transformer's backward pass keeps per text outgrows tfjs-wasm's
-// 4 GiB heap at batch 32 (bench/README.md); GradCache fits it at mini-batch 8.
-const WASM_MINI_BATCH = 8;
-const BUILTIN = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
+// Static embedding models (the built-in one, random init, model2vec …) train
+// with a high learning rate and no accumulation, as sentence-transformers'
+// static-embedding recipes do: one row per token moves only when the token occurs.
+const STATIC = { epochs: 4, batchSize: 64, lr: 0.05, scheduler: 'cosine' as SchedulerName, warmupRatio: 0.1, gradAccumSteps: 1 };
 
 /**
  * Matryoshka dims for a model `width` wide: the reference 768/512/256/128/64
@@ -199,12 +202,19 @@ function validateDims(dims: number[], width: number): number[] {
  * comparisonTable(result.baseline, result.finetuned).show();
  */
 export async function runMatryoshkaComparison(options: ComparisonOptions): Promise<ComparisonResult> {
+  checkOptions(options, 'runMatryoshkaComparison(options)');
   const stage = options.onStage ?? (() => {});
   const outputDir = options.outputDir ?? options.outDir;
   if (outputDir === undefined) throw new EmbedlabError('runMatryoshkaComparison: set outputDir, the folder for checkpoints and the fine-tuned model');
   checkPromptOptions(options);
   checkShareOptions(options);
   const started = performance.now();
+  // every output is checked before the first minute of work is spent
+  const reads = [{ name: 'the model', path: options.model }, { name: 'the dataset', path: options.dataset }];
+  const names = { output: 'outputDir', resume: 'resume: true', overwrite: 'overwrite: true' };
+  checkOutput({ path: outputDir, kind: 'folder', name: 'outputDir', reads, overwrite: options.overwrite, resume: options.resume, overwriteHint: names.overwrite });
+  checkRunFolder(join(outputDir, 'checkpoints'), { resume: options.resume, overwrite: options.overwrite, reads }, { ...names, output: 'outputDir/checkpoints' });
+  checkOutput({ path: join(outputDir, 'model'), kind: 'folder', name: 'outputDir/model', reads, overwrite: options.overwrite, overwriteHint: names.overwrite });
   const backend = await initBackend();
   stage(backend.summary);
 
@@ -218,25 +228,26 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
   const irSet: IRSet = buildIRSet(train, test);
 
   const builtinModel = options.model === undefined;
-  const defaults = builtinModel ? BUILTIN : REFERENCE;
-  stage(builtinModel ? 'building the built-in StaticEmbedding model (random init, offline)' : `loading model ${options.model}`);
-  const model: SentenceEmbedder = builtinModel
-    ? createStaticModel(BUILTIN_TOKENIZER, { dim: options.staticDim ?? 256, seed })
-    : await loadModel(options.model!);
+  stage(builtinModel ? 'loading the built-in pretrained model (GloVe StaticEmbedding, offline)' : `loading model ${options.model}`);
+  const opened = await openModel(options.model, { seed });
+  const model: SentenceEmbedder = opened.model;
+  const defaults = opened.model.input instanceof StaticEmbedding ? STATIC : REFERENCE;
   const loadSeconds = seconds(started);
 
   try {
-    const dims = validateDims(options.dims ?? defaultDims(model.dimension), model.dimension);
+    const dims = validateDims(options.dims ?? (builtinModel ? [...BUILTIN_MODEL_DIMS] : defaultDims(model.dimension)), model.dimension);
     const metricForBestModel = options.metricForBestModel ?? `dim_${dims.includes(128) ? 128 : dims[Math.floor(dims.length / 2)]}_cosine_ndcg@10`;
     const prompts = resolvePrompts(model, options);
     describeRunInCard(model, datasetSource, files, options);
     const evaluator = new InformationRetrievalEvaluator(irSet, { dims, primaryMetric: metricForBestModel, ...evaluatorPrompts(prompts) });
     const transformer = model instanceof SentenceTransformer && model.input.produces === 'token_embeddings';
-    const miniBatchSize = options.miniBatchSize ?? (transformer && backend.choice === 'wasm' ? WASM_MINI_BATCH : 0);
+    const batchSize = options.batchSize ?? defaults.batchSize;
+    const fitted = transformer && backend.choice === 'wasm' ? miniBatchForMemory(model, batchSize) : undefined;
+    const miniBatchSize = options.miniBatchSize ?? (fitted !== undefined && fitted < batchSize ? fitted : 0);
     const inner = miniBatchSize > 0 ? cachedMnrl({ miniBatchSize }) : mnrl();
     const settings = {
       epochs: options.epochs ?? defaults.epochs,
-      batchSize: options.batchSize ?? defaults.batchSize,
+      batchSize,
       lr: options.lr ?? defaults.lr,
       scheduler: options.scheduler ?? defaults.scheduler,
       warmupRatio: options.warmupRatio ?? defaults.warmupRatio,
@@ -273,6 +284,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       saveTotalLimit: 2,
       saveFinalModel: false,
       resume: options.resume,
+      overwrite: options.overwrite,
       signal: options.signal,
       onProgress: options.onTrainProgress,
       onEvaluate: (record) => {
@@ -291,7 +303,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
     } else {
       stage('evaluating the fine-tuned model');
       finetuned = await evaluator.evaluate(model, { onProgress: encodeProgress('fine-tuned'), signal: options.signal });
-      await model.save(modelDir);
+      await model.save(modelDir, { overwrite: options.overwrite });
     }
     const finalEvalSeconds = seconds(t);
     let pushed: PushResult | undefined;
@@ -308,7 +320,7 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
 
     return {
       model: {
-        source: builtinModel ? `built-in StaticEmbedding (dim ${model.dimension}, random init, tokenizer datasets/fictional-10k-qa/tokenizer)` : options.model!,
+        source: opened.description,
         builtin: builtinModel,
         dimension: model.dimension,
         maxSeqLength: model.maxSeqLength,
@@ -343,6 +355,8 @@ export async function runMatryoshkaComparison(options: ComparisonOptions): Promi
       timings: { loadSeconds, baselineSeconds, trainSeconds, finalEvalSeconds, totalSeconds: seconds(started) },
     };
   } finally {
+    // the model is the workflow's own: it is saved in modelDir, load it from there to use it
+    model.dispose();
     if (options.signal?.aborted) stage('stopped');
   }
 }

@@ -1,6 +1,11 @@
-import { parseArgs } from 'node:util';
-import { initBackend, type BackendChoice } from '../../backend';
 import type { Command } from '../command';
+import { initBackend } from '../../backend';
+import { defineFlags, flagHelp, parseFlags } from '../flags';
+
+const FLAGS = defineFlags('backend', {
+  optional: ['backend', 'json'],
+  help: { json: 'print the details as JSON' },
+});
 
 export const command: Command = {
   summary: 'show which TensorFlow.js backend is active and why',
@@ -8,13 +13,12 @@ export const command: Command = {
 
 Prints the backend embedlab selects on this machine (tfjs-node-gpu, then
 tfjs-node, then wasm, then cpu) and why better ones were skipped.
-EMBEDLAB_BACKEND forces a backend, as --backend does.`,
+EMBEDLAB_BACKEND forces a backend, as --backend does.
+
+${flagHelp(FLAGS)}`,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { backend: { type: 'string' }, json: { type: 'boolean', default: false } },
-    });
-    const info = await initBackend(values.backend as BackendChoice | undefined);
+    const values = parseFlags(argv, FLAGS);
+    const info = await initBackend(values.backend);
     console.log(values.json ? JSON.stringify(info, null, 2) : info.summary);
   },
 };

@@ -1,7 +1,5 @@
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { initBackend } from '../../backend';
-import { writeEmbeddings } from '../../data/embeddings';
+import { idsPathFor, writeEmbeddings } from '../../data/embeddings';
 import { readJsonLines } from '../../data/jsonLines';
 import { readText } from '../../util/readText';
 import { loadModel } from '../../models/loadModel';
@@ -11,11 +9,22 @@ import type { Matrix } from '../../util/matrix';
 import { writeNpy } from '../../util/npy';
 import { terminalProgress } from '../../../widgets';
 import type { Command } from '../command';
-import { intOption } from '../options';
+import { startBackend } from '../backendLine';
+import { defineFlags, flagHelp, parseFlags } from '../flags';
+import { checkOutput } from '../../util/outputs';
 
-const HELP = `usage: embedlab encode --model <dir|hub-id> --input <texts.txt|rows.jsonl> --output <out.npy|out.jsonl>
-                       [--field text] [--id-field id] [--truncate-dim N] [--batch-size N]
-                       [--prompt-name NAME | --prompt TEXT] [--max-seq-length N]
+const FLAGS = defineFlags('encode', {
+  required: ['model', 'input', 'output'],
+  optional: ['field', 'id-field', 'truncate-dim', 'batch-size', 'prompt-name', 'prompt', 'max-seq-length', 'overwrite', 'backend'],
+  help: {
+    input: 'texts: .txt (one per line) or .jsonl (one object per line, the text in --field)',
+    output: '.npy (float32 [texts, dim]; <out>.ids beside it when rows have ids) or .jsonl ({"id"?, "embedding"})',
+    'batch-size': 'texts per forward pass (default 32)',
+    overwrite: 'replace an existing output file (never the input)',
+  },
+});
+
+const HELP = `usage: embedlab encode --model <dir|hub-id> --input <texts.txt|rows.jsonl> --output <out.npy|out.jsonl> [options]
 
 Embeds every text of the input with a sentence-transformers model and writes
 the embeddings in input order.
@@ -31,14 +40,9 @@ Output:
   .jsonl   one {"id"?, "embedding": [...]} object per text
 
 Options:
-  --truncate-dim N    Matryoshka: keep the first N dimensions, then re-normalise
-                      (when the model normalises)
-  --batch-size N      texts per forward pass (default 32)
-  --prompt-name NAME  a prompt from the model's config_sentence_transformers.json
-  --prompt TEXT       a literal prompt prepended to every text
-  --max-seq-length N  truncate texts to N tokens (default: the model's)
+${flagHelp(FLAGS)}
 
-Progress goes to stderr. EMBEDLAB_BACKEND picks the TensorFlow.js backend.`;
+Progress goes to stderr. EMBEDLAB_BACKEND picks the TensorFlow.js backend, as --backend does.`;
 
 interface InputRows {
   texts: string[];
@@ -49,40 +53,27 @@ export const command: Command = {
   summary: 'embed texts from a .txt/.jsonl file into .npy (+ .ids) or .jsonl',
   help: HELP,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        field: { type: 'string', default: 'text' },
-        'id-field': { type: 'string', default: 'id' },
-        'truncate-dim': { type: 'string' },
-        'batch-size': { type: 'string', default: '32' },
-        'prompt-name': { type: 'string' },
-        prompt: { type: 'string' },
-        'max-seq-length': { type: 'string' },
-      },
-    });
-    for (const name of ['model', 'input', 'output'] as const) {
-      if (!values[name]) throw new EmbedlabError(`--${name} is required\n\n${HELP}`);
-    }
-    const output = values.output!;
+    const values = parseFlags(argv, FLAGS);
+    const output = values.output;
     const outputKind = extname(output).toLowerCase();
-    if (outputKind !== '.npy' && outputKind !== '.jsonl') {
-      throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
-    }
-    const batchSize = intOption(values['batch-size']!, '--batch-size', { min: 1 });
-    const truncateDim = intOption(values['truncate-dim'], '--truncate-dim', { min: 1 });
-    const maxSeqLength = intOption(values['max-seq-length'], '--max-seq-length', { min: 1 });
+    const batchSize = values['batch-size'] ?? 32;
+    const truncateDim = values['truncate-dim'];
+    const maxSeqLength = values['max-seq-length'];
     if (values.prompt !== undefined && values['prompt-name'] !== undefined) {
       throw new EmbedlabError('use --prompt or --prompt-name, not both');
     }
+    const reads = [{ name: '--input', path: values.input }, { name: '--model', path: values.model }];
+    checkOutput({ path: output, kind: 'file', name: '--output', reads, overwrite: values.overwrite });
+    if (outputKind !== '.npy' && outputKind !== '.jsonl') {
+      throw new EmbedlabError(`--output ${output}: use a .npy or .jsonl file name`);
+    }
+    if (outputKind === '.npy') {
+      checkOutput({ path: idsPathFor(output), kind: 'file', name: '--output (its .ids file)', reads, overwrite: values.overwrite });
+    }
 
-    const rows = readInput(values.input!, values.field!, values['id-field']!);
-    const backend = await initBackend();
-    process.stderr.write(`${backend.summary}\n`);
-    const model = await loadModel(values.model!, maxSeqLength !== undefined ? { maxSeqLength } : {});
+    const rows = readInput(values.input, values.field ?? 'text', values['id-field'] ?? 'id');
+    await startBackend(values.backend);
+    const model = await loadModel(values.model, maxSeqLength !== undefined ? { maxSeqLength } : {});
     try {
       if (truncateDim !== undefined && truncateDim > model.dimension) {
         throw new EmbedlabError(`--truncate-dim ${truncateDim} is larger than the model's dimension ${model.dimension}`);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { buildIRSetFromQrels, readBeirTexts, readQrels } from '../../data/beir';
 import { readEmbeddings } from '../../data/embeddings';
 import type { IRSet } from '../../data/types';
@@ -7,33 +6,37 @@ import { loadModel } from '../../models';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Command } from '../command';
-import { dimsOption, intOption } from '../options';
+import { irMetricsTable } from '../../eval/table';
+import { checkOutput } from '../../util/outputs';
+import { startBackend } from '../backendLine';
+import { defineFlags, flagHelp, parseFlags } from '../flags';
+
+const FLAGS = defineFlags('evaluate', {
+  required: ['qrels'],
+  optional: [
+    'model', 'query-embeddings', 'corpus-embeddings', 'queries', 'corpus', 'dims', 'similarity', 'output', 'overwrite',
+    'batch-size', 'max-seq-length', 'query-prompt', 'document-prompt', 'corpus-chunk-size', 'engine', 'json', 'backend',
+  ],
+  help: {
+    model: 'model folder or Hugging Face id: encodes queries and corpus',
+    'query-embeddings': 'precomputed float32 (rows × dim) with q.ids beside it (one id per line, the NeMo layout)',
+    'corpus-embeddings': 'the same for the corpus; --queries/--corpus are then optional and only cross-check the ids',
+    dims: 'Matryoshka dims, e.g. 768,512,256,128,64 (default: full width)',
+    output: 'write the metrics as JSON (atomically)',
+    overwrite: 'replace an existing --output file',
+    'batch-size': 'encoding batch size (default 32)',
+  },
+});
 
 const HELP = `usage: embedlab evaluate (--model M | --query-embeddings q.npy --corpus-embeddings c.npy)
                          --queries queries.jsonl --corpus corpus.jsonl --qrels qrels.(tsv|json)
-                         [--dims 768,512,256,128,64] [--output metrics.json]
+                         [--dims 768,512,256,128,64] [--output metrics.json] [options]
 
 Information-retrieval evaluation (accuracy/precision/recall@1,3,5,10, MRR@10,
 NDCG@10, MAP@100) with sentence-transformers' semantics, at each Matryoshka
 dim from one full-width encoding.
 
-  --model M                 model folder or Hugging Face id: encodes queries and corpus
-  --query-embeddings q.npy  precomputed float32 (rows × dim) with q.ids beside it
-  --corpus-embeddings c.npy (one id per line, the NeMo layout); --queries/--corpus
-                            are then optional and only cross-check the ids
-  --queries FILE            BEIR queries.jsonl ({"_id", "text"}; any data file with _id/id + text)
-  --corpus FILE             BEIR corpus.jsonl ({"_id", "title", "text"})
-  --qrels FILE              BEIR qrels .tsv (query-id, corpus-id, score) or .json
-                            ({qid: {docid: score}} or {qid: [docid, ...]}); score > 0 = relevant
-  --dims LIST               Matryoshka dims, e.g. 768,512,256,128,64 (default: full width)
-  --similarity cosine|dot   default cosine
-  --output FILE             write the metrics as JSON (atomically)
-  --batch-size N            encoding batch size (default 32)
-  --query-prompt TEXT       prepended to each query when encoding (e.g. "query: ")
-  --corpus-prompt TEXT      prepended to each document when encoding
-  --corpus-chunk-size N     documents scored at once (default 50000)
-  --engine auto|onnx|tf|js  scoring engine (default auto)
-  --json                    print the metrics JSON instead of a table
+${flagHelp(FLAGS)}
 
 Qrels that name unknown query or document ids are counted and reported; unknown
 documents still count as relevant (they can never be retrieved), as upstream.`;
@@ -54,39 +57,22 @@ async function idsInOrder(ids: string[], file: string | undefined, what: string,
   return new Map(ids.map((id) => [id, texts.get(id)!]));
 }
 
+/** The metrics of each dim as an aligned text table (the rows and columns of {@link irMetricsTable}). */
 export function formatMetricsTable(result: IRResult): string {
-  const names = Object.keys(result.runs[0]?.metrics ?? {});
-  const header = ['dim', ...names];
-  const rows = result.runs.map((run) => [String(run.dim), ...names.map((n) => run.metrics[n]!.toFixed(4))]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const table = irMetricsTable(result);
+  const header = table.columnNames();
+  const columns = header.map((name) => table.array(name) as unknown[]);
+  const cells = table.objects().map((_, r) => columns.map((col, c) => (c === 0 ? String(col[r]) : (col[r] as number).toFixed(4))));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
+  return [line(header), ...cells.map(line)].join('\n');
 }
 
 export const command: Command = {
   summary: 'retrieval metrics (NDCG@10, MRR@10, MAP@100, …) per Matryoshka dim',
   help: HELP,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        'query-embeddings': { type: 'string' },
-        'corpus-embeddings': { type: 'string' },
-        queries: { type: 'string' },
-        corpus: { type: 'string' },
-        qrels: { type: 'string' },
-        dims: { type: 'string' },
-        similarity: { type: 'string' },
-        output: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'query-prompt': { type: 'string' },
-        'corpus-prompt': { type: 'string' },
-        'corpus-chunk-size': { type: 'string' },
-        engine: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
+    const values = parseFlags(argv, FLAGS);
     const precomputed = values['query-embeddings'] !== undefined || values['corpus-embeddings'] !== undefined;
     if (values.model && precomputed) throw new EmbedlabError('pass either --model or --query-embeddings/--corpus-embeddings, not both');
     if (!values.model && !precomputed) throw new EmbedlabError('pass --model M, or --query-embeddings q.npy and --corpus-embeddings c.npy');
@@ -95,17 +81,23 @@ export const command: Command = {
     }
     if (!values.qrels) throw new EmbedlabError('--qrels is required (BEIR .tsv or .json)');
     if (values.model && (!values.queries || !values.corpus)) throw new EmbedlabError('--model needs --queries and --corpus');
+    if (values.output !== undefined) {
+      const reads = (['model', 'queries', 'corpus', 'qrels', 'query-embeddings', 'corpus-embeddings'] as const).map((name) => ({ name: `--${name}`, path: values[name] }));
+      checkOutput({ path: values.output, kind: 'file', name: '--output', reads, overwrite: values.overwrite });
+    }
 
     const options: InformationRetrievalOptions = {
-      dims: dimsOption(values.dims, '--dims'),
-      similarity: values.similarity as InformationRetrievalOptions['similarity'],
-      batchSize: intOption(values['batch-size'], '--batch-size', { min: 1 }),
+      dims: values.dims,
+      similarity: values.similarity,
+      batchSize: values['batch-size'],
       queryPrompt: values['query-prompt'],
-      corpusPrompt: values['corpus-prompt'],
-      corpusChunkSize: intOption(values['corpus-chunk-size'], '--corpus-chunk-size', { min: 1 }),
-      engine: values.engine as InformationRetrievalOptions['engine'],
+      corpusPrompt: values['document-prompt'],
+      corpusChunkSize: values['corpus-chunk-size'],
+      engine: values.engine,
     };
     const qrels = readQrels(values.qrels);
+    // started before the first tensor (the readers above make none): one backend for the whole run
+    await startBackend(values.backend);
     const warn = (message: string) => console.error(`embedlab evaluate: ${message}`);
     let irSet: IRSet;
     let result: IRResult;
@@ -126,7 +118,8 @@ export const command: Command = {
       const corpus = await readBeirTexts(values.corpus!, { what: 'document' });
       irSet = buildIRSetFromQrels(queries, corpus, qrels, { source: values.qrels, onWarning: warn }).irSet;
       const evaluator = new InformationRetrievalEvaluator(irSet, options);
-      const model = await loadModel(values.model!);
+      const maxSeqLength = values['max-seq-length'];
+      const model = await loadModel(values.model!, maxSeqLength !== undefined ? { maxSeqLength } : {});
       try {
         result = await evaluator.evaluateDetailed(model);
       } finally {

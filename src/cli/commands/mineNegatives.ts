@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadRecords } from '../../data/load';
 import { detectFormat, toTrainingRows } from '../../data/rowFormats';
 import { columnsOf, type DataRecord } from '../../data/records';
@@ -6,39 +5,39 @@ import { saveTrainingRows } from '../../data/save';
 import { exportEmbeddings } from '../../mining/exportEmbeddings';
 import { readCandidatePool } from '../../mining/candidatePool';
 import { mineHardNegatives, miningCorpus, type MiningQuery } from '../../mining/mine';
-import { parseSamplingRange } from '../../mining/range';
 import { loadModel } from '../../models';
 import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import type { Command } from '../command';
-import { columnsOption, intOption } from '../options';
+import { checkOutput } from '../../util/outputs';
+import { startBackend } from '../backendLine';
+import { defineFlags, flagHelp, parseFlags } from '../flags';
+
+const FLAGS = defineFlags('mine-negatives', {
+  required: ['model', 'input', 'output'],
+  optional: [
+    'range', 'negative-number', 'candidate-pool', 'seed', 'columns', 'query-prompt', 'batch-size', 'max-seq-length',
+    'no-fill', 'format', 'save-embeddings', 'overwrite', 'backend',
+  ],
+  help: {
+    input: 'training data in any supported format (FlagEmbedding query/pos/neg, sentence-transformers anchor/positive, NeMo, question/context, …); .jsonl, .json, .csv, .parquet',
+    output: 'mined data as JSON Lines (written atomically)',
+    'query-prompt': 'instruction prepended to queries when encoding',
+    'batch-size': 'encoding batch size (default 32)',
+    format: 'output layout: flag = FlagEmbedding {query, pos, neg}, st = sentence-transformers {anchor, positive, negative_1..n} (default: flag for FlagEmbedding input, else st)',
+    overwrite: 'replace an existing --output file / write into an existing --save-embeddings folder (never the input)',
+  },
+});
 
 const HELP = `usage: embedlab mine-negatives --model M --input train.jsonl --output out.jsonl
-                               [--range 2-200] [--negative-number 15] [--candidate-pool pool.jsonl] [--seed 42]
+                               [--range 2-200] [--negative-number 15] [--candidate-pool pool.jsonl] [--seed 42] [options]
 
 Hard-negative mining like FlagEmbedding's hn_mine: embeds the corpus (the
 candidate pool, else every positive and negative of the input), retrieves the
 top hits of each query and samples --negative-number negatives from the ranks
 in --range, never a positive or the query itself.
 
-  --model M               model folder or Hugging Face id
-  --input FILE            training data in any supported format (FlagEmbedding
-                          query/pos/neg, sentence-transformers anchor/positive, NeMo,
-                          question/context, …); .jsonl, .json, .csv, .parquet
-  --output FILE           mined data as JSON Lines (written atomically)
-  --range A-B             slice of the ranking to sample from, 0-based as in
-                          hn_mine: 2-200 = ranks 3..200 (default 2-200)
-  --negative-number N     negatives per query (default 15)
-  --candidate-pool FILE   JSON Lines of {"text": ...} to mine from
-  --seed N                sampling seed (default 42)
-  --columns MAP           column names when they are not detected, e.g. anchor=title,positive=body
-  --query-prompt TEXT     instruction prepended to queries when encoding
-  --batch-size N          encoding batch size (default 32)
-  --no-fill               do not fill up with random texts when a range has too few
-  --format flag|st        output layout: FlagEmbedding {query, pos, neg} or
-                          sentence-transformers {anchor, positive, negative_1..n}
-                          (default: flag for FlagEmbedding input, else st)
-  --save-embeddings DIR   also write DIR/queries.{npy,ids} and DIR/docs.{npy,ids} (NeMo layout)`;
+${flagHelp(FLAGS)}`;
 
 function textList(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];
@@ -53,34 +52,21 @@ export const command: Command = {
   summary: 'mine hard negatives for training data (FlagEmbedding hn_mine style)',
   help: HELP,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        range: { type: 'string', default: '2-200' },
-        'negative-number': { type: 'string' },
-        'candidate-pool': { type: 'string' },
-        seed: { type: 'string' },
-        columns: { type: 'string' },
-        'query-prompt': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'no-fill': { type: 'boolean', default: false },
-        format: { type: 'string' },
-        'save-embeddings': { type: 'string' },
-      },
-    });
-    if (!values.model) throw new EmbedlabError('--model is required');
-    if (!values.input) throw new EmbedlabError('--input is required');
-    if (!values.output) throw new EmbedlabError('--output is required');
-    if (values.format !== undefined && !['flag', 'st'].includes(values.format)) {
-      throw new EmbedlabError(`--format must be "flag" or "st", got "${values.format}"`);
+    const values = parseFlags(argv, FLAGS);
+    const range = values.range ?? '2-200';
+    const negativeNumber = values['negative-number'] ?? 15;
+    const seed = values.seed ?? 42;
+    const batchSize = values['batch-size'] ?? 32;
+    const maxSeqLength = values['max-seq-length'];
+    const reads = [
+      { name: '--input', path: values.input },
+      { name: '--model', path: values.model },
+      { name: '--candidate-pool', path: values['candidate-pool'] },
+    ];
+    checkOutput({ path: values.output, kind: 'file', name: '--output', reads, overwrite: values.overwrite });
+    if (values['save-embeddings'] !== undefined) {
+      checkOutput({ path: values['save-embeddings'], kind: 'folder', name: '--save-embeddings', reads, overwrite: values.overwrite });
     }
-    parseSamplingRange(values.range); // fail before loading anything
-    const negativeNumber = intOption(values['negative-number'], '--negative-number', { min: 0 }) ?? 15;
-    const seed = intOption(values.seed, '--seed', { min: 0 }) ?? 42;
-    const batchSize = intOption(values['batch-size'], '--batch-size', { min: 1 }) ?? 32;
 
     const { records } = await loadRecords(values.input);
     const flagInput = detectFormat(columnsOf(records)) === 'flag-embedding';
@@ -98,16 +84,17 @@ export const command: Command = {
         negatives: textList(r['neg'], `${values.input} row ${i + 1}, field "neg"`),
       }));
     } else {
-      const { rows } = toTrainingRows(records, { source: values.input, columns: columnsOption(values.columns, '--columns'), onWarning: (m) => console.error(`embedlab mine-negatives: ${m}`) });
+      const { rows } = toTrainingRows(records, { source: values.input, columns: values.columns, onWarning: (m) => console.error(`embedlab mine-negatives: ${m}`) });
       queries = rows.map((r) => ({ query: r.anchor, positives: [r.positive], negatives: r.negatives }));
       flagRecords = rows.map((r) => ({ ...(r.id !== undefined && { id: r.id }) }));
     }
     const candidatePool = values['candidate-pool'] ? readCandidatePool(values['candidate-pool']) : undefined;
 
-    const model = await loadModel(values.model);
+    await startBackend(values.backend);
+    const model = await loadModel(values.model, maxSeqLength !== undefined ? { maxSeqLength } : {});
     try {
       const mined = await mineHardNegatives(queries, { model }, {
-        rangeForSampling: values.range,
+        rangeForSampling: range,
         negativeNumber,
         seed,
         candidatePool,
@@ -128,7 +115,7 @@ export const command: Command = {
           const id = flagRecords[i]!['id'];
           return { anchor: m.query, positive: m.positives[0]!, negatives: m.negatives, ...(id !== undefined && { id: String(id) }) };
         });
-        await saveTrainingRows(values.output, rows, { layout: format === 'flag' ? 'flag-embedding' : 'sentence-transformers' });
+        await saveTrainingRows(values.output, rows, { layout: format === 'flag' ? 'flag-embedding' : 'sentence-transformers', overwrite: values.overwrite });
       }
       if (values['save-embeddings']) {
         const corpus = miningCorpus(queries, candidatePool);
@@ -139,12 +126,12 @@ export const command: Command = {
             docs: new Map(corpus.map((t, i) => [String(i), t])),
           },
           values['save-embeddings'],
-          { queryPrompt: values['query-prompt'], batchSize },
+          { queryPrompt: values['query-prompt'], batchSize, overwrite: values.overwrite },
         );
       }
       const short = mined.filter((m) => m.ranks.filter((r) => r > 0).length < negativeNumber).length;
       console.log(
-        `mined ${negativeNumber} negatives for ${mined.length} queries from ranks ${values.range} ` +
+        `mined ${negativeNumber} negatives for ${mined.length} queries from ranks ${range} ` +
           `(${short} queries had fewer in range${values['no-fill'] ? '' : ' and were filled with random texts'}) → ${values.output}`,
       );
     } finally {

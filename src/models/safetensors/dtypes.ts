@@ -100,3 +100,43 @@ export function toFloat32(dtype: string, bytes: Uint8Array): Float32Array {
       throw new EmbedlabError(`dtype ${dtype} cannot be converted to float32`);
   }
 }
+
+/**
+ * IEEE binary16 bit patterns of float32 values, rounded to nearest (ties to
+ * even) as numpy's `astype(float16)` does; overflow gives ±Infinity.
+ */
+export function toHalfBits(data: Float32Array): Uint16Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const x = bits[i]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exponent = (x >>> 23) & 0xff;
+    let mantissa = x & 0x7fffff;
+    if (exponent === 0xff) {
+      out[i] = sign | 0x7c00 | (mantissa ? 0x200 : 0);
+      continue;
+    }
+    const e = exponent - 112; // rebias 127 → 15
+    let h: number;
+    if (e >= 31) h = 0x7c00;
+    else if (e <= 0) {
+      // subnormal half: value / 2^-24, rounded
+      if (e < -10) h = 0;
+      else {
+        mantissa |= 0x800000;
+        const shift = 14 - e;
+        h = mantissa >>> shift;
+        const rest = mantissa & ((1 << shift) - 1);
+        const halfway = 1 << (shift - 1);
+        if (rest > halfway || (rest === halfway && h & 1)) h++;
+      }
+    } else {
+      h = (e << 10) | (mantissa >>> 13);
+      const rest = mantissa & 0x1fff;
+      if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++; // a carry into the exponent is still right
+    }
+    out[i] = sign | h;
+  }
+  return out;
+}

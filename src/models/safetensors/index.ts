@@ -1,4 +1,4 @@
 export { SafetensorsFile, readSafetensors, type TensorEntry } from './read';
-export { encodeSafetensors, writeSafetensors } from './write';
+export { encodeSafetensors, writeSafetensors, type SafetensorsWriteOptions } from './write';
 export { loadModelWeights } from './loadWeights';
-export { toFloat32, type HostTensor } from './dtypes';
+export { toFloat32, toHalfBits, type HostTensor } from './dtypes';

@@ -12,7 +12,7 @@ import { isAbsolute, join } from 'node:path';
 import { EmbedlabError } from '../../util/errors';
 import { readJsonFile } from '../../util/readJson';
 import type { HostTensor } from './dtypes';
-import { SafetensorsFile, readSafetensors } from './read';
+import { SafetensorsFile } from './read';
 
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
@@ -21,7 +21,19 @@ const PICKLES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt'
 /** All tensors of the model in `dir`, as float32. */
 export function loadModelWeights(dir: string): Map<string, HostTensor> {
   const single = join(dir, SINGLE);
-  if (existsSync(single)) return readSafetensors(single);
+  if (existsSync(single)) {
+    const file = SafetensorsFile.open(single);
+    try {
+      const out = new Map<string, HostTensor>();
+      for (const name of file.names()) {
+        const weight = readWeight(file, name);
+        if (weight) out.set(name, weight);
+      }
+      return out;
+    } finally {
+      file.close();
+    }
+  }
   const index = join(dir, INDEX);
   if (existsSync(index)) return readSharded(dir, index);
   const pickle = PICKLES.find((name) => existsSync(join(dir, name)));
@@ -54,13 +66,32 @@ function readSharded(dir: string, indexPath: string): Map<string, HostTensor> {
         if (!file.tensors.has(name)) {
           throw new EmbedlabError(`${indexPath} puts tensor "${name}" in ${shard}, but ${join(dir, shard)} does not contain it`);
         }
-        out.set(name, file.read(name));
+        const weight = readWeight(file, name);
+        if (weight) out.set(name, weight);
       }
     } finally {
       file.close();
     }
   }
   return out;
+}
+
+const FLOAT_DTYPES = ['F64', 'F32', 'F16', 'BF16'];
+
+/**
+ * One weight as float32. Model weights are floating point: an integer tensor
+ * is a saving mistake (or a quantised model) and reading it as floats would
+ * give nonsense, so it is refused — except integer buffers such as BERT's
+ * `position_ids`, which are not weights and are left out.
+ */
+function readWeight(file: SafetensorsFile, name: string): HostTensor | undefined {
+  const dtype = file.tensors.get(name)!.dtype;
+  if (FLOAT_DTYPES.includes(dtype)) return file.read(name);
+  if (/(^|\.)(position_ids|token_type_ids)$/.test(name)) return undefined;
+  throw new EmbedlabError(
+    `${file.path}: tensor "${name}" is stored as ${dtype}, but model weights are floating point (F32, F16, BF16 or F64); ` +
+      `re-save the model with float weights (quantised models are not supported)`,
+  );
 }
 
 /** A bare file name: no folders, no `..`, not absolute (it must stay inside the model folder). */

@@ -12,6 +12,7 @@ import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
 import type { HostTensor } from '../safetensors/dtypes';
 import { toVariable } from '../safetensors/hostTensor';
+import { foldModel2vecTable } from './model2vec';
 
 const WEIGHT = 'embedding.weight';
 
@@ -48,16 +49,23 @@ export class StaticEmbedding implements InputModule {
     checkTableRows(tokenizer, embedding.shape[0]!);
   }
 
-  /** Loads `tokenizer.json` + `model.safetensors` (`embedding.weight`, or model2vec's `embeddings`) from `dir`. */
+  /**
+   * Loads `tokenizer.json` + `model.safetensors` (`embedding.weight`, or model2vec's
+   * `embeddings`, folded with its `weights` / `mapping` when present) from `dir`.
+   */
   static load(dir: string): StaticEmbedding {
     const tokenizer = staticTokenizer(dir);
     const tensors = loadModelWeights(dir);
     const weightsPath = join(dir, 'model.safetensors');
     const name = tensors.has(WEIGHT) ? WEIGHT : 'embeddings';
-    const table = tensors.get(name);
+    let table = tensors.get(name);
     if (!table) throw new EmbedlabError(`${weightsPath}: missing tensor "${WEIGHT}"`);
     if (table.shape.length !== 2) {
       throw new EmbedlabError(`${weightsPath}: tensor "${name}" has shape [${table.shape}], expected [vocab, dim]`);
+    }
+    if (name === 'embeddings') {
+      // a vocabulary-quantized model2vec model: one row per token again
+      table = foldModel2vecTable(table, { weights: tensors.get('weights'), mapping: tensors.get('mapping') }, tokenizer.vocabSize, weightsPath);
     }
     // checked before the table becomes a variable, which a failed constructor would leak
     checkTableRows(tokenizer, table.shape[0]!, `${weightsPath}: tensor "${name}"`);

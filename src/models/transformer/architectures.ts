@@ -7,6 +7,7 @@
 import { EmbedlabError } from '../../util/errors';
 import { bertArchitecture } from '../bert/architecture';
 import { distilBertArchitecture } from '../distilbert/architecture';
+import { modernBertArchitecture } from '../modernbert/architecture';
 import { mpnetArchitecture } from '../mpnet/architecture';
 import { robertaArchitecture, xlmRobertaArchitecture } from '../xlmRoberta/architecture';
 import type { Architecture, EncoderConfig } from './encoder';
@@ -17,6 +18,7 @@ export const ARCHITECTURES: readonly Architecture<EncoderConfig>[] = [
   robertaArchitecture,
   distilBertArchitecture,
   mpnetArchitecture,
+  modernBertArchitecture,
 ] as Architecture<EncoderConfig>[];
 
 /** The architecture of config.json object `raw` (read from `source`); an unknown one is an error listing the supported ones. */

@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
 import type { InferenceGraph } from '../onnx/inferenceGraph';
+import type { TrainingMemory } from '../types';
 import type { TensorSpec } from './weights';
 
 /** The config fields every encoder has, under one set of names whatever config.json calls them. */
@@ -53,6 +54,10 @@ export interface TransformerEncoder<C extends EncoderConfig = EncoderConfig> {
    * none (it then encodes on tfjs).
    */
   inferenceGraph?(): InferenceGraph;
+  /** Whether a taped forward keeps only each layer's input and recomputes the layer in the backward pass. */
+  readonly recomputesActivations?: boolean;
+  /** An estimate of a training step's memory for texts of `seqLength` tokens. */
+  trainingMemory?(seqLength: number): TrainingMemory;
   /** The weights as `model.safetensors` stores them (Linear `[out, in]`). */
   hostTensors(): Promise<Map<string, HostTensor>>;
   dispose(): void;

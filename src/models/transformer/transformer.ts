@@ -17,10 +17,12 @@ import { EmbedlabError } from '../../util/errors';
 import { writeFileAtomic } from '../../util/fs';
 import { readJsonFile, readJsonIfExists } from '../../util/readJson';
 import { loadTokenizer, resolveMaxSeqLength } from '../../tokenizer/loadTokenizer';
+import { maxSeqLengthFor } from '../maxSeqLength';
 import type { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
 import { OnnxEncoder } from '../onnx/onnxEncoder';
+import type { TrainingMemory } from '../types';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
 import { architectureFor } from './architectures';
@@ -53,9 +55,15 @@ export class Transformer implements InputModule {
     const raw = readJsonFile<Record<string, unknown>>(configPath);
     const architecture = architectureFor(raw, configPath);
     const config = architecture.parseConfig(raw, configPath);
-    const maxSeqLength = Math.min(options.maxSeqLength ?? resolveMaxSeqLength(dir), config.maxSequenceLength);
     // tokenizer first: a missing tokenizer should fail before megabytes of weights are read
-    const tokenizer = loadTokenizer(dir, { maxLength: maxSeqLength });
+    const unlimited = loadTokenizer(dir, { maxLength: Infinity });
+    const maxSeqLength = maxSeqLengthFor(options.maxSeqLength, {
+      fromFolder: resolveMaxSeqLength(dir),
+      positions: config.maxSequenceLength,
+      specialTokens: unlimited.specialTokenCount,
+      source: dir,
+    });
+    const tokenizer = unlimited.withOptions({ maxLength: maxSeqLength });
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new EmbedlabError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);
     }
@@ -65,6 +73,15 @@ export class Transformer implements InputModule {
 
   get outputDimension(): number {
     return this.encoder.config.hiddenSize;
+  }
+
+  /** Whether the encoder recomputes its layers in the backward pass (see `recomputeLayer`). */
+  get recomputesActivations(): boolean {
+    return this.encoder.recomputesActivations ?? false;
+  }
+
+  trainingMemory(seqLength: number): TrainingMemory | undefined {
+    return this.encoder.trainingMemory?.(seqLength);
   }
 
   get maxSeqLength(): number {
