@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     const info = await initBackend(values.backend as BackendChoice);
     log(info.summary);
     const result: TfjsResult = {
-      engine: 'embedlab', backend: info.choice, summary: info.summary, fastKernels: fastKernelsInEffect(), model: STATIC.name,
+      engine: 'embedlab', backend: info.choice, summary: info.summary, encoder: 'static embeddings: tfjs', fastKernels: fastKernelsInEffect(), model: STATIC.name,
       layers: 0, batch: STATIC.batch, seq: STATIC.seq, dropout: 0, miniBatch: 0,
     };
     try {
