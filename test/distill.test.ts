@@ -112,7 +112,8 @@ test('distill: the saved folder is a sentence-transformers StaticEmbedding and r
   const dir = mkdtempSync(join(tmpdir(), 'embedlab-distill-'));
   await fast.save(join(dir, 'a'));
   const saved = files(join(dir, 'a'));
-  assert.deepEqual([...saved.keys()].filter((f) => f !== 'README.md'), [
+  // README.md is the model card; .embedlab-output marks the folder as embedlab's to overwrite
+  assert.deepEqual([...saved.keys()].filter((f) => f !== 'README.md' && f !== '.embedlab-output'), [
     '0_StaticEmbedding/model.safetensors',
     '0_StaticEmbedding/tokenizer.json',
     'config_sentence_transformers.json',
@@ -143,7 +144,7 @@ test('distill: the saved folder is a sentence-transformers StaticEmbedding and r
   assert.deepEqual(loaded.tokenizer.idsToTokens(loaded.tokenizer.encode('Bancassurance').ids), ['bancassurance']);
   await loaded.save(join(dir, 'b'));
   const again = files(join(dir, 'b'));
-  for (const [name, bytes] of saved) if (name !== 'README.md') assert.ok(bytes.equals(again.get(name)!), `${name} differs after load → save`);
+  for (const [name, bytes] of saved) if (name !== 'README.md' && name !== '.embedlab-output') assert.ok(bytes.equals(again.get(name)!), `${name} differs after load → save`);
   fast.dispose();
   loaded.dispose();
 });

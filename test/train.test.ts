@@ -191,7 +191,8 @@ test('checkRows: clear errors naming the row and field; negatives counted', () =
   assert.equal(checkRows([row(0, { negatives: ['n'] }), row(1, { negatives: ['m'] })], mnrl().requires), 1);
   assert.throws(() => checkRows([row(0, { negatives: ['n'] }), row(1)], mnrl().requires), /row 1.*"negatives" has 0 hard negatives but earlier rows have 1/);
   assert.equal(checkRows([row(0, { negatives: ['n', 'o'] }), row(1, { negatives: ['m'] })], mnrl().requires, 1), 1);
-  assert.throws(() => checkRows([row(0, { id: 'q7' })], cosent().requires), /row 0 \(id q7\), field "score" is missing/);
+  assert.throws(() => checkRows([row(0, { id: 'q7' })], cosent().requires), /training data has no scores: this loss trains on scored pairs/);
+  assert.throws(() => checkRows([row(0, { score: 1 }), row(1, { id: 'q7' })], cosent().requires), /row 1 \(id q7\), field "score" is missing/);
   assert.equal(checkRows([row(0, { score: 0.5 })], cosent().requires), 0);
   assert.throws(() => checkRows([row(0, { negatives: ['n'], teacherScores: [1] })], distillKL().requires), /teacherScores" must hold 2/);
 });

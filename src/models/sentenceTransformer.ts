@@ -345,8 +345,10 @@ export class SentenceTransformer implements SentenceEmbedder {
     let similarities: string | undefined;
     const example = data.predictExample;
     if (data.irModel && example && example.length > 1 && this.similarityFnName === 'cosine') {
-      const q = await this.encodeQuery([example[0]!], { normalize: true });
-      const d = await this.encodeDocument(example.slice(1), { normalize: true });
+      // a few texts, no bar; and not stopped by an interrupt, whose checkpoint is being written
+      const quiet = { normalize: true, signal: new AbortController().signal, onProgress: () => {} };
+      const q = await this.encodeQuery([example[0]!], quiet);
+      const d = await this.encodeDocument(example.slice(1), quiet);
       const scores = Array.from({ length: d.rows }, (_, j) => q.row(0).reduce((sum, x, k) => sum + x * d.row(j)[k]!, 0));
       const cells = scores.map((x) => x.toFixed(4));
       const width = Math.max(...cells.map((c) => c.length));
