@@ -8,7 +8,7 @@ import { comparisonReport, comparisonSummary } from '../../workflow/comparisonRe
 import { runMatryoshkaComparison, type ComparisonOptions } from '../../workflow/matryoshkaComparison';
 import type { Command } from '../command';
 import { stoppableByCtrlC } from '../ctrlC';
-import { startBackend } from '../backendLine';
+import { initBackend } from '../../backend';
 import { defineFlags, flagHelp, parseFlags } from '../flags';
 import { parseShareFlags } from '../shareFlags';
 import { resumeCommand } from '../resumeCommand';
@@ -77,7 +77,8 @@ export const command: Command = {
       resume: '--resume',
       overwrite: '--overwrite',
     });
-    await startBackend(values.backend);
+    // started before any tensor; the workflow's first stage line names it
+    await initBackend(values.backend);
 
     let trainBar: ProgressBar | undefined;
     const encodeBars = new Map<string, ProgressBar>();
