@@ -13,6 +13,8 @@ import type { SentenceEmbedder } from '../src/models/types';
 import { EmbedlabError } from '../src/util/errors';
 import { Matrix } from '../src/util/matrix';
 import { Random } from '../src/util/random';
+import { offerRows } from '../src/eval/scoring';
+import { TopKCollector } from '../src/eval/topk';
 import { readGoldenCase, type GoldenCase } from './goldenIrCase';
 
 function loadCase(name: string): { golden: GoldenCase; irSet: IRSet; queries: Matrix; corpus: Matrix } {
@@ -307,4 +309,37 @@ test('onnx engine: chunk sizes do not change results; the score buffer never exc
     got.forEach((h, i) => assert.ok(Math.abs(h.score - hits[i]!.score) <= 1e-6, `${query} ${h.id}: ${h.score} vs ${hits[i]!.score}`));
   }
   assert.ok(chunked.stats.largestScoreBuffer <= 4 * 9, `largest score buffer ${chunked.stats.largestScoreBuffer}`);
+});
+
+test('sampled floors skip most heap updates and keep every top-k list exactly as offering each score does, also when a sample is unlucky', () => {
+  const random = new Random(5);
+  const nq = 6;
+  const nc = 5000; // ≥ 4 · 8 · k: rows take a floor from every 8th score
+  const k = 100;
+  const dots = new Float32Array(nq * nc).map(() => random.normal());
+  // row 1: its best scores sit exactly on the sampled positions, so the floor is too high (fewer than k reach it)
+  for (let j = 0; j < nc; j += 8) dots[nc + j] = 50 + random.next();
+  // row 2: a thousand exact ties, ordered by the tie rank
+  for (let j = 0; j < 1000; j++) dots[2 * nc + 3 * j] = 7;
+  const tieRank = Int32Array.from({ length: 2 * nc }, (_, i) => (i * 7919) % (2 * nc));
+  const queryScale = Float64Array.from({ length: nq }, () => 0.5 + random.next());
+  const chunkScale = Float64Array.from({ length: nc }, () => 0.5 + random.next());
+  for (const scales of [undefined, { queryScale, chunkScale }]) {
+    for (const offset of [0, nc]) {
+      const fast = new TopKCollector(nq, k, tieRank);
+      const plain = new TopKCollector(nq, k, tieRank);
+      if (offset > 0) {
+        // a second corpus chunk: the lists are already full from the first
+        for (let q = 0; q < nq; q++) for (let j = 0; j < nc; j++) [fast, plain].forEach((c) => c.offer(q, Math.fround((j % 97) / 40), j));
+      }
+      offerRows(dots, nq, nc, 0, offset, fast, scales?.queryScale, scales?.chunkScale);
+      for (let q = 0; q < nq; q++) {
+        for (let j = 0; j < nc; j++) {
+          const dot = dots[q * nc + j]!;
+          plain.offer(q, Math.fround(scales ? dot * scales.queryScale[q]! * scales.chunkScale[j]! : dot), offset + j);
+        }
+      }
+      for (let q = 0; q < nq; q++) assert.deepEqual(fast.sorted(q), plain.sorted(q), `row ${q}, offset ${offset}, ${scales ? 'cosine' : 'dot'}`);
+    }
+  }
 });

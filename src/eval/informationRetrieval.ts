@@ -248,19 +248,22 @@ async function retrieve(
   const metrics: Record<string, number> = {};
   const runs: IRRun[] = requested.map((dim) => {
     const collector = collectors[ascending.indexOf(dim)]!;
-    const rankings = new Map<string, { id: string; score: number }[]>();
-    const rankedIds: string[][] = prepared.ids.map((qid, q) => {
-      const hits = k > 0 ? collector.sorted(q) : { docs: [], scores: [] };
-      rankings.set(
-        qid,
-        hits.docs.map((doc, i) => ({ id: corpusIds[doc]!, score: hits.scores[i]! })),
-      );
-      return hits.docs.map((doc) => corpusIds[doc]!);
-    });
+    const hits = prepared.ids.map((_, q) => (k > 0 ? collector.sorted(q) : { docs: [], scores: [] }));
+    const rankedIds = hits.map((h) => h.docs.map((doc) => corpusIds[doc]!));
     const runMetrics = computeRankingMetrics(rankedIds, prepared.relevant, plan.config);
     const prefix = prefixFor(plan, plan.dims ? dim : undefined);
     for (const [key, value] of Object.entries(runMetrics)) metrics[`${prefix}_${key}`] = value;
-    return { dim, prefix, metrics: runMetrics, rankings };
+    // built on first use: a training run's evaluations read only the metrics
+    let rankings: IRRun['rankings'] | undefined;
+    return {
+      dim,
+      prefix,
+      metrics: runMetrics,
+      get rankings() {
+        rankings ??= new Map(prepared.ids.map((qid, q) => [qid, rankedIds[q]!.map((id, i) => ({ id, score: hits[q]!.scores[i]! }))]));
+        return rankings;
+      },
+    };
   });
   return { metrics, runs, evaluatedQueryIds: prepared.ids, droppedQueryIds: prepared.dropped, engine, stats };
 }

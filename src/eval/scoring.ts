@@ -132,8 +132,15 @@ function makeOffer(
 /**
  * Offers a block of prefix dots (`nq` queries from `q0` × `nc` chunk rows) to
  * a collector. Kept out of the async caller so V8 optimises the loop fully.
+ *
+ * Most of the cost of a streaming top-k is the heap updates while a list's
+ * threshold is still low (about k·ln(n/k) of them per row). So each row first
+ * takes a floor from a sample of its scores — a score that about 1.6·k of the
+ * row's scores should reach — and offers only scores at or above it. The floor
+ * is checked: if fewer than k scores reach it, the scores below it are offered
+ * too, so the result is exactly what offering every score gives.
  */
-function offerRows(
+export function offerRows(
   dots: Float32Array,
   nq: number,
   nc: number,
@@ -152,21 +159,111 @@ function offerRows(
     maxChunkScale = 0;
     for (const c of chunkScale) (minChunkScale = Math.min(minChunkScale, c)), (maxChunkScale = Math.max(maxChunkScale, c));
   }
+  const k = collector.k;
+  const sampleStep = 8;
+  const sampleRank = Math.ceil((1.6 * k) / sampleStep);
+  const sampling = nc >= 4 * sampleStep * k;
+  const best = new Float64Array(sampleRank + 1);
   for (let i = 0; i < nq; i++) {
     const row = i * stride;
     const list = q0 + i;
     const scale = queryScale ? queryScale[list]! : 1;
-    let limit = collector.threshold(list);
-    let dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
-    for (let j = 0; j < nc; j++) {
-      const dot = dots[row + j]!;
-      if (dot < dotLimit) continue; // no document scale can lift it into the top k
-      const value = Math.fround(chunkScale ? dot * scale * chunkScale[j]! : dot);
-      if (value < limit) continue;
-      collector.offer(list, value, offset + j);
-      limit = collector.threshold(list);
-      dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
+    const limit = collector.threshold(list);
+    const floor = sampling ? sampledFloor(dots, row, nc, sampleStep, sampleRank, best, scale, chunkScale) : -Infinity;
+    if (floor <= limit) {
+      offerRange(dots, row, nc, list, offset, collector, scale, chunkScale, minChunkScale, maxChunkScale, Infinity);
+    } else if (offerAtLeast(dots, row, nc, list, offset, collector, scale, chunkScale, minChunkScale, maxChunkScale, floor) < k) {
+      // the sample was unlucky: fewer than k scores reach the floor, so the rest compete too
+      offerRange(dots, row, nc, list, offset, collector, scale, chunkScale, minChunkScale, maxChunkScale, floor);
     }
+  }
+}
+
+/** The score of dot `j` of a row: float32, as upstream's cos_sim gives it. */
+function scoreOf(dot: number, scale: number, chunkScale: Float64Array | undefined, j: number): number {
+  return Math.fround(chunkScale ? dot * scale * chunkScale[j]! : dot);
+}
+
+/**
+ * The `rank`-th best score among every `step`-th one of a row (`best` is
+ * scratch space of rank + 1 entries), or -Infinity when there are fewer.
+ */
+function sampledFloor(
+  dots: Float32Array,
+  row: number,
+  nc: number,
+  step: number,
+  rank: number,
+  best: Float64Array,
+  scale: number,
+  chunkScale: Float64Array | undefined,
+): number {
+  let size = 0;
+  for (let j = 0; j < nc; j += step) {
+    const value = scoreOf(dots[row + j]!, scale, chunkScale, j);
+    if (size === rank && value <= best[rank - 1]!) continue;
+    // insertion into the descending list of the best `rank` so far
+    let p = size < rank ? size++ : rank - 1;
+    while (p > 0 && best[p - 1]! < value) {
+      best[p] = best[p - 1]!;
+      p--;
+    }
+    best[p] = value;
+  }
+  return size === rank ? best[rank - 1]! : -Infinity;
+}
+
+/** Offers the row's scores ≥ `floor`; returns how many there were. */
+function offerAtLeast(
+  dots: Float32Array,
+  row: number,
+  nc: number,
+  list: number,
+  offset: number,
+  collector: TopKCollector,
+  scale: number,
+  chunkScale: Float64Array | undefined,
+  minChunkScale: number,
+  maxChunkScale: number,
+  floor: number,
+): number {
+  const dotFloor = dotBound(floor, scale, minChunkScale, maxChunkScale);
+  let count = 0;
+  for (let j = 0; j < nc; j++) {
+    const dot = dots[row + j]!;
+    if (dot < dotFloor) continue;
+    const value = scoreOf(dot, scale, chunkScale, j);
+    if (value < floor) continue;
+    count++;
+    collector.offer(list, value, offset + j);
+  }
+  return count;
+}
+
+/** Offers the row's scores below `below`, skipping those under the list's running threshold. */
+function offerRange(
+  dots: Float32Array,
+  row: number,
+  nc: number,
+  list: number,
+  offset: number,
+  collector: TopKCollector,
+  scale: number,
+  chunkScale: Float64Array | undefined,
+  minChunkScale: number,
+  maxChunkScale: number,
+  below: number,
+): void {
+  let limit = collector.threshold(list);
+  let dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
+  for (let j = 0; j < nc; j++) {
+    const dot = dots[row + j]!;
+    if (dot < dotLimit) continue; // no document scale can lift it into the top k
+    const value = scoreOf(dot, scale, chunkScale, j);
+    if (value < limit || value >= below) continue;
+    collector.offer(list, value, offset + j);
+    limit = collector.threshold(list);
+    dotLimit = dotBound(limit, scale, minChunkScale, maxChunkScale);
   }
 }
 
