@@ -5,6 +5,7 @@
  * defaults ({@link parseBertLikeConfig}).
  */
 import { EmbedlabError } from '../../util/errors';
+import { configFields } from '../transformer/configFields';
 import { activation } from '../ops';
 import type { EncoderConfig } from '../transformer/encoder';
 
@@ -59,18 +60,7 @@ export function parseBertConfig(raw: Record<string, unknown>, source: string): B
 /** Validates the BERT fields of `raw` with `defaults` for the missing ones (BERT and XLM-RoBERTa share them). */
 export function parseBertLikeConfig(raw: Record<string, unknown>, source: string, defaults: Record<string, unknown>): BertConfig {
   const merged = { ...defaults, ...raw } as Record<string, unknown>;
-  const positiveInt = (key: string): number => {
-    const v = merged[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new EmbedlabError(`${source}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
-  const probability = (key: string): number => {
-    const v = merged[key] ?? 0;
-    if (typeof v !== 'number' || v < 0 || v >= 1) throw new EmbedlabError(`${source}: "${key}" must be in [0, 1), got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const { positiveInt, probability } = configFields(merged, source);
   const config: BertConfig = {
     vocabSize: positiveInt('vocab_size'),
     hiddenSize: positiveInt('hidden_size'),

@@ -5,6 +5,7 @@
  * `modeling_distilbert.py` hard-codes it.
  */
 import { EmbedlabError } from '../../util/errors';
+import { configFields } from '../transformer/configFields';
 import { activation } from '../ops';
 import type { EncoderConfig } from '../transformer/encoder';
 
@@ -39,18 +40,7 @@ export const DISTILBERT_LAYER_NORM_EPS = 1e-12;
 /** Validates `raw` (from `source`, for messages) and fills defaults. */
 export function parseDistilBertConfig(raw: Record<string, unknown>, source: string): DistilBertConfig {
   const merged = { ...DISTILBERT_DEFAULTS, ...raw } as Record<string, unknown>;
-  const positiveInt = (key: string): number => {
-    const v = merged[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new EmbedlabError(`${source}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
-  const probability = (key: string): number => {
-    const v = merged[key] ?? 0;
-    if (typeof v !== 'number' || v < 0 || v >= 1) throw new EmbedlabError(`${source}: "${key}" must be in [0, 1), got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const { positiveInt, probability } = configFields(merged, source);
   const config: DistilBertConfig = {
     vocabSize: positiveInt('vocab_size'),
     hiddenSize: positiveInt('dim'),

@@ -8,6 +8,7 @@
  * `layer_types` / `rope_parameters`.
  */
 import { EmbedlabError } from '../../util/errors';
+import { configFields } from '../transformer/configFields';
 import { activation } from '../ops';
 
 export type ModernBertLayerType = 'full_attention' | 'sliding_attention';
@@ -100,27 +101,7 @@ export function parseModernBertConfig(raw: Record<string, unknown>, source: stri
     throw new EmbedlabError(`${source}: not a ModernBERT config (model_type ${JSON.stringify(raw.model_type ?? null)})`);
   }
   const merged = { ...MODERNBERT_DEFAULTS, ...raw } as Record<string, unknown>;
-  const positiveInt = (key: string): number => {
-    const v = merged[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new EmbedlabError(`${source}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
-  const positive = (key: string, v: unknown = merged[key]): number => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new EmbedlabError(`${source}: "${key}" must be a positive number, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const probability = (key: string): number => {
-    const v = merged[key] ?? 0;
-    if (typeof v !== 'number' || v < 0 || v >= 1) throw new EmbedlabError(`${source}: "${key}" must be in [0, 1), got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const flag = (key: string): boolean => {
-    const v = merged[key];
-    if (typeof v !== 'boolean') throw new EmbedlabError(`${source}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const { positiveInt, positive, probability, flag } = configFields(merged, source);
 
   const numHiddenLayers = positiveInt('num_hidden_layers');
   const globalAttnEveryNLayers = positiveInt('global_attn_every_n_layers');
