@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '../src/backend';
@@ -235,7 +235,11 @@ test('embedlab distill: writes a loadable StaticEmbedding folder; bad flags exit
   assert.equal(model.input.namedWeights().get('embedding.weight')!.shape[0], fixture.cases[1]!.rows);
   assert.equal(model.normalizes, true);
   model.dispose();
-  r = run(['--model', GOLDEN, '--output', out]);
+  // a folder holding files embedlab did not write is refused without --overwrite
+  const mine = join(dir, 'mine');
+  mkdirSync(mine);
+  writeFileSync(join(mine, 'notes.txt'), 'mine\n');
+  r = run(['--model', GOLDEN, '--output', mine]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /already exists and is not empty; pass --overwrite/);
   for (const [flags, message] of [

@@ -163,6 +163,51 @@ export const FLAGS = {
   'negative-number': positiveInt('N', 'negatives per query (default 15)'),
   'no-fill': switchFlag('do not fill up with random texts when a range has too few'),
 
+  // distillation
+  'pca-dims': {
+    value: 'N|none',
+    help: "PCA components (default 256; never more than the model's width; none keeps the pooled vectors)",
+    parse: (raw, flag) => (raw === 'none' ? null : intOption(raw, flag, { min: 1 })!),
+  } as Flag<number | null>,
+  zipf: {
+    value: 'sif|log|none',
+    help: 'weight per token rank (default sif)',
+    parse: (raw, flag) => {
+      if (raw !== 'sif' && raw !== 'log' && raw !== 'none') throw new EmbedlabError(`${flag}: expected sif, log or none, got ${JSON.stringify(raw)}`);
+      return raw;
+    },
+  } as Flag<'sif' | 'log' | 'none'>,
+  'sif-coefficient': {
+    value: 'A',
+    help: 'the SIF a (default 1e-4)',
+    parse: (raw, flag) => {
+      const a = numberOption(raw, flag, { above: 0 })!;
+      if (a >= 1) throw new EmbedlabError(`${flag}: must be below 1, got ${a}`);
+      return a;
+    },
+  } as Flag<number>,
+  vocabulary: text('FILE', 'extra words, one per line, added to the vocabulary'),
+  'token-remove-pattern': {
+    value: 'REGEX|none',
+    help: 'tokens to leave out, matched at the start (default \\[unused\\d+\\]; none keeps all)',
+    parse: (raw, flag) => {
+      if (raw === 'none') return null;
+      try {
+        return new RegExp(raw, 'u');
+      } catch (error) {
+        throw new EmbedlabError(`${flag}: ${(error as Error).message}`);
+      }
+    },
+  } as Flag<RegExp | null>,
+  pooling: {
+    value: 'mean|first',
+    help: 'mean over all positions (default) or [CLS]',
+    parse: (raw, flag) => {
+      if (raw !== 'mean' && raw !== 'first') throw new EmbedlabError(`${flag}: expected mean or first, got ${JSON.stringify(raw)}`);
+      return raw;
+    },
+  } as Flag<'mean' | 'first'>,
+
   // the model card and publishing
   license: text('ID', "license in the model card (default: the base model's, from its card)"),
   language: text('LIST', "language codes in the model card, e.g. en,de (default: from the base model's and the dataset's cards)"),
