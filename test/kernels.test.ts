@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { fastKernelsInEffect, registerFastKernels } from '../src/backend/ops';
 import { guardWasmHeap, WasmHeapExhaustedError } from '../src/backend/ops/heapGuard';
 import type { WasmBackend } from '../src/backend/ops/wasmBackend';
+import { writableValues } from '../src/backend/writableValues';
 import { Random } from '../src/util/random';
 
 // The wasm kernels are checked against tfjs's pure-JS cpu backend, which
@@ -189,7 +190,7 @@ test('wasm: UnsortedSegmentSum exists, drops out-of-range ids, and handles int32
 });
 
 test('fast kernels are in effect on wasm and leak no tensors or wasm buffers', () => {
-  assert.deepEqual(fastKernelsInEffect(), ['BatchMatMul', '_FusedMatMul', 'Sum', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']);
+  assert.deepEqual(fastKernelsInEffect(), ['BatchMatMul', '_FusedMatMul', 'Sum', 'Transpose', 'Identity', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']);
   assert.deepEqual(registerFastKernels(), fastKernelsInEffect(), 'registering twice changes nothing');
   const a = tf.tensor(values([8, 6, 5]), [8, 6, 5]);
   const b = tf.tensor(values([8, 6, 7]), [8, 6, 7]);
@@ -225,6 +226,43 @@ test('wasm sum over leading, middle and all axes (keepDims or not) matches the c
     assert.deepEqual(actual.shape, expected.shape, `${label}: shape`);
     assertClose(actual.data[0]!, expected.data[0]!, label);
   }
+});
+
+test('wasm transpose: last-two-axes swaps (after merging and size-1 axes) and every other permutation match the cpu backend', async () => {
+  const cases: [number[], number[]][] = [
+    [[1100, 70], [1, 0]], // tiled, with partial tiles
+    [[2, 1030, 3], [0, 2, 1]],
+    [[2, 1025, 3, 4], [0, 2, 3, 1]], // [b, s, h, d] → [b, h, d, s]: a swap of [s] and [h, d]
+    [[1050, 1, 7], [2, 1, 0]], // size-1 axis dropped
+    [[1040, 3, 2], [1, 2, 0]], // a swap of [1040] and [3, 2]
+    [[3, 5, 7], [0, 2, 1]], // small: tfjs's kernel
+    [[2, 3, 4, 5], [0, 2, 1, 3]], // keeps the innermost axis: tfjs's kernel
+    [[2, 3, 4], [2, 0, 1]],
+    [[3, 4], [0, 1]],
+  ];
+  for (const [shape, perm] of cases) {
+    const inputs = [input(shape)];
+    const f = (x: tf.Tensor) => [tf.transpose(x, perm)];
+    const expected = await on('cpu', inputs, f);
+    const actual = await on('wasm', inputs, f);
+    const label = `transpose [${shape}] perm [${perm}]`;
+    assert.deepEqual(actual.shape, expected.shape, `${label}: shape`);
+    assert.deepEqual(actual.data[0], expected.data[0], label);
+  }
+});
+
+test('wasm identity shares memory until the last holder is disposed, and in-place writers see it shared', () => {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const buffers = backend.numDataIds();
+  const x = tf.tensor([1, 2, 3]);
+  assert.ok(writableValues(x), 'a tensor of its own is writable in place');
+  const copy = tf.clone(x);
+  assert.equal(backend.dataIdMap.get(copy.dataId).memoryOffset, backend.dataIdMap.get(x.dataId).memoryOffset, 'no copy');
+  assert.equal(writableValues(x), undefined, 'shared memory is not written in place');
+  x.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3], 'the clone keeps the values after the original is disposed');
+  copy.dispose();
+  assert.equal(backend.numDataIds(), buffers, 'the memory is freed with the last holder');
 });
 
 test('a failed wasm allocation throws a clear error instead of returning address 0', () => {

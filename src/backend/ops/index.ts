@@ -6,8 +6,10 @@
  * - wasm `BatchMatMul` / `_FusedMatMul`: every transposed, batched or
  *   broadcast product goes through XNNPACK instead of the scalar fallback
  *   (see `wasmMatMul.ts`). This is what makes matMul gradients fast.
- * - wasm `Sum` over leading/middle axes (bias gradients, pooling): one
- *   XNNPACK product with a row of ones instead of a transpose + reduction.
+ * - wasm `Identity`, `Transpose` and `Sum` over leading axes at memory speed
+ *   (see `wasmMemoryKernels.ts`): tfjs copies every tensor a taped op saves,
+ *   transposes one element per cache line, and reduces leading axes by a
+ *   full transpose first.
  * - wasm `UnsortedSegmentSum`: the gradient of `gather` (embedding lookups),
  *   missing from tfjs-backend-wasm.
  * - `BatchMatMul` gradient (all backends): tfjs's formulas, plus summing over
@@ -27,7 +29,7 @@
  * import { registerFastKernels } from './backend/ops';
  * await tf.setBackend('wasm');
  * registerFastKernels();
- * // ['BatchMatMul', '_FusedMatMul', 'Sum', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']
+ * // ['BatchMatMul', '_FusedMatMul', 'Sum', 'Transpose', 'Identity', 'UnsortedSegmentSum', 'BatchMatMul gradient', 'GatherV2 gradient']
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulGradConfig } from './batchMatMulGrad';
@@ -36,6 +38,7 @@ import { guardWasmHeap } from './heapGuard';
 import { unsortedSegmentSumWasmConfig } from './unsortedSegmentSum';
 import { isWasmBackend, WasmBackend } from './wasmBackend';
 import { createWasmMatMulKernels } from './wasmMatMul';
+import { identityShared, sumKernel, transposeKernel } from './wasmMemoryKernels';
 
 const MARK = Symbol.for('embedlab.fastKernel');
 
@@ -44,7 +47,7 @@ type MarkedConfig = tf.KernelConfig & { [MARK]?: true };
 /** Kernels and gradients of this module that are in effect, for reports and tests. */
 export function fastKernelsInEffect(): string[] {
   const names: string[] = [];
-  for (const name of ['BatchMatMul', '_FusedMatMul', 'Sum', 'UnsortedSegmentSum']) {
+  for (const name of ['BatchMatMul', '_FusedMatMul', 'Sum', 'Transpose', 'Identity', 'UnsortedSegmentSum']) {
     const config = tf.getKernel(name, 'wasm') as MarkedConfig | undefined;
     if (config?.[MARK]) names.push(name);
   }
@@ -78,11 +81,16 @@ export function registerFastKernels(): string[] {
 
 function registerWasmKernels(): void {
   replaceKernel(unsortedSegmentSumWasmConfig);
+  replaceKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityShared as tf.KernelFunc });
+  // the originals keep their setup (it binds their C functions when a backend starts)
+  for (const [name, make] of [['Transpose', transposeKernel], ['Sum', sumKernel]] as const) {
+    const original = tf.getKernel(name, 'wasm') as MarkedConfig;
+    if (!original[MARK]) replaceKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(original.kernelFunc), setupFunc: original.setupFunc });
+  }
 
   const originalBatchMatMul = tf.getKernel('BatchMatMul', 'wasm') as MarkedConfig;
   if (originalBatchMatMul[MARK]) return;
   const originalFused = tf.getKernel('_FusedMatMul', 'wasm') as MarkedConfig | undefined;
-  const originalSum = tf.getKernel('Sum', 'wasm') as MarkedConfig;
   // One set of kernel functions per backend instance (they cwrap its module).
   const perBackend = new WeakMap<object, ReturnType<typeof createWasmMatMulKernels>>();
   const kernelsFor = (backend: object) => {
@@ -93,8 +101,7 @@ function registerWasmKernels(): void {
       // run it again in case this backend instance started after us.
       originalBatchMatMul.setupFunc?.(backend);
       originalFused?.setupFunc?.(backend);
-      originalSum.setupFunc?.(backend);
-      kernels = createWasmMatMulKernels(backend as WasmBackend, originalBatchMatMul.kernelFunc, originalFused?.kernelFunc, originalSum.kernelFunc);
+      kernels = createWasmMatMulKernels(backend as WasmBackend, originalBatchMatMul.kernelFunc, originalFused?.kernelFunc);
       perBackend.set(backend, kernels);
     }
     return kernels;
@@ -111,11 +118,6 @@ function registerWasmKernels(): void {
       kernelFunc: (args) => kernelsFor(args.backend).fusedMatMul(args),
     });
   }
-  replaceKernel({
-    kernelName: 'Sum',
-    backendName: 'wasm',
-    kernelFunc: (args) => kernelsFor(args.backend).sum(args),
-  });
 }
 
 /** Registers `config`, replacing an existing kernel without tfjs's warning. */

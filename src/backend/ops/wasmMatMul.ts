@@ -16,8 +16,6 @@
  *   on zero-copy views into the operands' memory.
  * Results are the same float32 products, summed by XNNPACK instead of the
  * triple loop (so they agree to float32 rounding, not bit for bit).
- *
- * The same XNNPACK product also serves `Sum` over non-innermost axes.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -58,21 +56,19 @@ export function createWasmMatMulKernels(
   backend: WasmBackend,
   originalBatchMatMul: tf.KernelFunc,
   originalFusedMatMul: tf.KernelFunc | undefined,
-  originalSum: tf.KernelFunc,
-): { batchMatMul: tf.KernelFunc; fusedMatMul: tf.KernelFunc; sum: tf.KernelFunc } {
+): { batchMatMul: tf.KernelFunc; fusedMatMul: tf.KernelFunc } {
   // _FusedMatMul's C entry covers plain products too (linear, no bias).
   const cFusedMatMul: CFunction = backend.wasm.cwrap('_FusedMatMul', null, [
     'number', 'array', 'number', 'number', 'array', 'number',
     'number', 'number', 'number', 'number', 'number', 'number', 'number',
   ]);
-  const transposeKernel = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
-
   const data = (info: tf.TensorInfo): WasmTensorData => backend.dataIdMap.get(info.dataId);
 
   /** Transposes the last two axes of a [batch, r, c] tensor. */
   function transpose3d(info: tf.TensorInfo, shape3: [number, number, number]): tf.TensorInfo {
     const x = { dataId: info.dataId, shape: shape3, dtype: info.dtype };
-    return transposeKernel({ inputs: { x }, backend, attrs: { perm: [0, 2, 1] } }) as tf.TensorInfo;
+    // looked up per call: the registered kernel is embedlab's tiled one (see wasmMemoryKernels.ts)
+    return tf.getKernel('Transpose', 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: { perm: [0, 2, 1] } }) as tf.TensorInfo;
   }
 
   /** One XNNPACK product `out[M,N] = a[M,K]·b[K,N]` on C tensor ids. */
@@ -184,40 +180,5 @@ export function createWasmMatMulKernels(
     return originalFusedMatMul(args);
   };
 
-  /**
-   * `sum` over leading or middle axes as a product with a row of ones:
-   * `out[o, :] = 1ᵀ · x[o, :, :]` for x viewed as [outer, reduced, rest].
-   * tfjs's wasm Sum first transposes the reduced axes innermost, a full copy
-   * that is ~20× slower than the product (bias gradients are such sums).
-   * Innermost reductions keep the native kernel, which is fast.
-   */
-  const sum: tf.KernelFunc = (args) => {
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    if (x.dtype !== 'float32' || rank < 2) return originalSum(args);
-    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
-    const first = axes[0];
-    const last = axes[axes.length - 1];
-    if (first === undefined || last === undefined || last === rank - 1 || last - first + 1 !== axes.length) {
-      return originalSum(args);
-    }
-    const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
-    const reduced = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
-    const rest = tf.util.sizeFromShape(x.shape.slice(last + 1));
-    if (outer === 0 || reduced === 0 || rest === 0) return originalSum(args);
-    const ones = backend.makeOutput([1, reduced], 'float32');
-    (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
-    try {
-      const out = plainProduct(ones, 1, 1, reduced, { ...x, shape: [outer, reduced, rest] }, outer, rest, undefined, 0);
-      out.shape = keepDims
-        ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
-        : x.shape.filter((_, i) => i < first || i > last);
-      return out;
-    } finally {
-      backend.disposeData(ones.dataId);
-    }
-  };
-
-  return { batchMatMul, fusedMatMul, sum };
+  return { batchMatMul, fusedMatMul };
 }
