@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { createRandomBert, createStaticModel, type SentenceTransformer } from '../src/models';
+import { dropout, dropoutMask } from '../src/models/ops';
 import { Random } from '../src/util/random';
 
 const GOLDEN = join(__dirname, '../../../shared/golden/bert_forward');
@@ -137,4 +138,46 @@ test('StaticEmbedding: the table gradient is the exact bag-mean gradient; an SGD
   tf.dispose([value, after, ...Object.values(grads)]);
   optimizer.dispose();
   model.dispose();
+});
+
+test('dropout mask: rate kept per element, only 0 or 1/(1−rate), the same per seed on every backend, unrelated between seeds', async () => {
+  const n = 200_000;
+  for (const rate of [0.1, 0.5]) {
+    const mask = new Float32Array(n);
+    dropoutMask(mask, rate, 12345);
+    const scale = Math.fround(1 / (1 - rate));
+    const dropped = mask.filter((m) => m === 0).length;
+    assert.equal(mask.filter((m) => m !== 0 && m !== scale).length, 0, 'only 0 or the scale');
+    // binomial: 5 standard deviations
+    assert.ok(Math.abs(dropped / n - rate) < 5 * Math.sqrt((rate * (1 - rate)) / n), `rate ${rate}: dropped ${dropped / n}`);
+    const again = new Float32Array(n);
+    dropoutMask(again, rate, 12345);
+    assert.deepEqual(again, mask, 'same seed, same mask');
+    // another seed: agreement at chance level, also for the other mask shifted by up to 64 positions
+    const other = new Float32Array(n + 64);
+    dropoutMask(other, rate, 12346);
+    const chance = rate * rate + (1 - rate) * (1 - rate);
+    for (let shift = 0; shift <= 64; shift++) {
+      let same = 0;
+      for (let i = 0; i < n; i++) if ((mask[i] === 0) === (other[i + shift] === 0)) same++;
+      assert.ok(Math.abs(same / n - chance) < 0.01, `seeds 12345 and 12346 (shift ${shift}) agree on ${same / n}, chance ${chance}`);
+    }
+  }
+  // the op: same output on wasm and cpu for the same seed, and its gradient is the mask
+  const outputs: Float32Array[] = [];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await initBackend(backend);
+    const input = tf.ones([64, 33]);
+    const [out, grad] = tf.tidy(() => {
+      const seeds = new Random(9);
+      const y = dropout(input, 0.25, true, seeds);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(dropout(t, 0.25, true, new Random(9))))(input);
+      return [y, g];
+    });
+    outputs.push(out.dataSync() as Float32Array);
+    assert.deepEqual(grad.dataSync(), out.dataSync(), `${backend}: the gradient of Σ dropout(1) is the mask`);
+    tf.dispose([input, out, grad]);
+  }
+  assert.deepEqual(outputs[0], outputs[1], 'wasm and cpu draw the same mask');
+  await initBackend('wasm');
 });

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../tokenizer/types';
+import { fillTensor } from '../backend/fillTensor';
 import type { SeedSource } from './recompute';
 
 /** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
@@ -89,21 +90,45 @@ export function activation(name: string): (<T extends tf.Tensor>(x: T) => T) | u
 
 /**
  * Inverted dropout with a seeded mask; the identity when `rate` is 0 or not
- * training (so inference and rate-0 training are exact). The mask is
- * `tf.dropout`'s for the same seed; the op keeps only the mask for its
- * gradient (`dy · mask`).
+ * training (so inference and rate-0 training are exact). Each element is
+ * dropped with probability `rate` and the rest scaled by `1 / (1 − rate)`;
+ * the mask depends only on the seed drawn from `random` and the element's
+ * index, on every backend. The op keeps only the mask for its gradient
+ * (`dy · mask`).
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, random: SeedSource): T {
   if (!training || rate <= 0) return x;
   const seed = random.int(2 ** 31);
-  const keep = 1 - rate;
   const op = tf.customGrad((...args) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const multiplier = tf.div(tf.floor(tf.add(tf.randomUniform(input.shape, 0, 1, 'float32', seed), keep)), keep);
+    const multiplier = fillTensor(input.shape, (values) => dropoutMask(values, rate, seed));
     save([multiplier]);
     return { value: tf.mul(input, multiplier), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
   });
   return op(x) as T;
+}
+
+/**
+ * Writes an inverted-dropout multiplier into `out`: 0 with probability
+ * `rate`, else `1 / (1 − rate)`, element `i` decided by a hash of
+ * (`seed`, `i`): a Weyl sequence, xor-ed with a second key from the seed
+ * (so two seeds' masks are not shifted copies of each other), through
+ * MurmurHash3's finaliser. A few ns per element, which matters for the
+ * `[batch, heads, seq, seq]` attention masks of every layer.
+ */
+export function dropoutMask(out: Float32Array, rate: number, seed: number): void {
+  const threshold = rate * 2 ** 32;
+  const scale = Math.fround(1 / (1 - rate));
+  let state = Math.imul(seed | 0, 0x2c1b3c6d);
+  const key = Math.imul((seed | 0) ^ 0x5bd1e995, 0x27d4eb2d);
+  for (let i = 0; i < out.length; i++) {
+    state = (state + 0x9e3779b9) | 0;
+    const w = state ^ key;
+    let z = Math.imul(w ^ (w >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z ^= z >>> 16;
+    out[i] = z >>> 0 < threshold ? 0 : scale;
+  }
 }
 
 /**
