@@ -50,7 +50,7 @@ export type { LossExtra, LossRequirements, TextBatch, BatchGradients, GradientCo
 // Training: the parts of one optimizer step, schedules, sampling, checkpoints
 export {
   batchGradients, makeBatch, checkRows, clipGradNorm, AdamW, defaultNoDecay, learningRateAt, resolveWarmupSteps, parseScheduler,
-  planEpoch, listCheckpoints, readTrainerState, miniBatchForMemory, WASM_TRAINING_BUDGET,
+  planEpoch, listCheckpoints, readTrainerState, miniBatchForMemory, keptLayersForMemory, WASM_TRAINING_BUDGET,
   type MemoryBudgetOptions, type BatchGradientOptions, type AdamWOptions, type AdamWState, type ScheduleConfig, type SamplerOptions,
   type CheckpointRef, type TrainerState,
 } from './train';

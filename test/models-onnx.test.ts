@@ -91,7 +91,7 @@ async function onnxVsTfjs(model: ReturnType<typeof randomModel>, what: string): 
   const transformer = model.input as Transformer;
   const viaOnnx = (await transformer.infer(batch))!;
   assert.ok(viaOnnx, `${what}: encoded on onnxruntime`);
-  const viaTfjs = transformer.forward(batch, false);
+  const viaTfjs = transformer.forward(batch);
   const scale = Math.max(...Array.from(await viaTfjs.data(), Math.abs));
   const diff = maxAbsDiff(await viaOnnx.data(), await viaTfjs.data());
   assert.ok(diff <= 2e-5 * Math.max(1, scale), `${what}: onnx vs tfjs max |diff| ${diff}`);

@@ -162,7 +162,7 @@ test('prompts: named prompts, default prompt, literal prompt, include_prompt fal
   const promptLength = tokenizer.encode('query: ').ids.length - 1; // [CLS] query :
   assert.equal(promptLength, 3);
   const batch = tokenizer.encodeBatch(['query: what is revenue']);
-  const hidden = (plain.input.forward(batch, false) as tf.Tensor3D);
+  const hidden = (plain.input.forward(batch) as tf.Tensor3D);
   const rows = (await hidden.array())[0]!.slice(promptLength);
   hidden.dispose();
   const mean = rows[0]!.map((_, k) => rows.reduce((s, r) => s + r[k]!, 0) / rows.length);

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { cachedMnrl, matryoshka } from '../src/losses';
+import { cachedMnrl, matryoshka, mnrl } from '../src/losses';
 import { createRandomBert } from '../src/models';
-import { AdamW, batchGradients, miniBatchForMemory } from '../src/train';
+import { AdamW, batchGradients, keptLayersForMemory, miniBatchForMemory } from '../src/train';
 import { Random } from '../src/util/random';
 
 const TOKENIZER = join(__dirname, '../../../shared/models/all-MiniLM-L6-v2-config-and-tokenizer');
@@ -24,6 +24,7 @@ const BATCH = 32;
 const BUDGET = 360 * 2 ** 20;
 /** What the wasm heap may reach: the budget plus allocator overhead. */
 const HEAP_BOUND = 512 * 2 ** 20;
+const mnrlLoss = mnrl();
 
 function texts(count: number, seed: number): string[] {
   const words = 'revenue income company fiscal year quarter million operating cash flow net sales growth market product'.split(' ');
@@ -43,7 +44,7 @@ test('bge-small-shaped training at batch 32: peak memory within the budget, flat
   for (let step = 0; step < 3; step++) {
     const columns = [texts(BATCH, 2 * step), texts(BATCH, 2 * step + 1)];
     const profile = await tf.profile(async () => {
-      const { loss: value, grads } = await batchGradients(model, loss, { columns }, { dropoutSeed: step });
+      const { loss: value, grads } = await batchGradients(model, loss, { columns }, { dropoutSeed: step, memoryBudget: BUDGET });
       assert.ok(Number.isFinite(value));
       optimizer.step(grads, 1e-4);
       tf.dispose([...grads.values()]);
@@ -57,5 +58,39 @@ test('bge-small-shaped training at batch 32: peak memory within the budget, flat
   assert.ok(peak <= BUDGET, `peak tensor memory ${(peak / 2 ** 20).toFixed(0)} MiB exceeds the ${BUDGET / 2 ** 20} MiB budget`);
   if (heap !== undefined) assert.ok(heap <= HEAP_BOUND, `wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB exceeds ${HEAP_BOUND / 2 ** 20} MiB`);
   optimizer.dispose();
+  model.dispose();
+});
+
+test('kept layers follow the memory budget: none at 0, all with room, more with more, and the same loss and gradients', async () => {
+  await initBackend();
+  const model = createRandomBert(BGE_SMALL, TOKENIZER, { seed: 2, maxSeqLength: SEQ, pooler: false });
+  const layers = BGE_SMALL.num_hidden_layers;
+  const budgets = [0, ...Array.from({ length: 33 }, (_, i) => BUDGET * (1 + i / 32)), 64 * 2 ** 30];
+  const kept = budgets.map((budgetBytes) => keptLayersForMemory(model, { passTexts: BATCH, tapedTexts: 2 * BATCH, budgetBytes }));
+  assert.equal(kept[0], 0);
+  assert.equal(kept[kept.length - 1], layers);
+  for (let i = 1; i < kept.length; i++) assert.ok(kept[i]! >= kept[i - 1]!, `monotone in the budget: ${kept}`);
+  assert.ok(kept.some((k) => k > 0 && k < layers), `some budget keeps only part of the layers: ${kept}`);
+  // the trainer passes the budget's choice to the model, and the result does not depend on it
+  const seen: number[] = [];
+  const forward = model.forward.bind(model);
+  model.forward = (batch, options) => {
+    seen.push(options?.keptLayers ?? 0);
+    return forward(batch, options);
+  };
+  const columns = [texts(8, 1), texts(8, 2)];
+  const runs = [];
+  for (const memoryBudget of [0, 64 * 2 ** 30]) {
+    const { loss, grads } = await batchGradients(model, mnrlLoss, { columns }, { dropoutSeed: 3, memoryBudget });
+    runs.push({ loss, grads: new Map([...grads].map(([name, g]) => [name, g.dataSync() as Float32Array])) });
+    tf.dispose([...grads.values()]);
+  }
+  assert.deepEqual(seen, [0, 0, layers, layers], 'keptLayers per forward pass (two columns per batch)');
+  assert.ok(Math.abs(runs[0]!.loss - runs[1]!.loss) <= 1e-5 * Math.abs(runs[0]!.loss), `loss ${runs[1]!.loss} vs ${runs[0]!.loss}`);
+  for (const [name, a] of runs[0]!.grads) {
+    const b = runs[1]!.grads.get(name)!;
+    const scale = a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-6 + 1e-4 * scale, `${name}[${i}]: ${b[i]} vs ${a[i]}`);
+  }
   model.dispose();
 });

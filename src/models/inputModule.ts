@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
 import type { TokenBatch } from '../tokenizer/types';
-import type { TrainingMemory } from './types';
+import type { ModelForwardOptions, TrainingMemory } from './types';
 
 /**
  * The first module of a sentence-transformers pipeline: the one that owns
@@ -19,9 +19,9 @@ export interface InputModule {
   readonly outputDimension: number;
   readonly maxSeqLength: number;
   /** Differentiable forward pass; the caller owns the result. */
-  forward(batch: TokenBatch, training: boolean): tf.Tensor;
+  forward(batch: TokenBatch, options?: ModelForwardOptions): tf.Tensor;
   /**
-   * `forward(batch, false)` on a faster inference engine (onnxruntime), or
+   * `forward(batch)` on a faster inference engine (onnxruntime), or
    * undefined when the module encodes on tfjs. The caller owns the result.
    */
   infer?(batch: TokenBatch): Promise<tf.Tensor | undefined>;

@@ -9,9 +9,24 @@ import type { TokenBatch } from '../tokenizer/types';
 import { fillTensor } from '../backend/fillTensor';
 import type { SeedSource } from './recompute';
 
-/** `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel). */
+/**
+ * `x·W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]` (one fused matmul + bias kernel).
+ * Its gradient keeps only `x` and `W` (tfjs's fused matMul also keeps the
+ * output, which a linear activation never needs: one more activation per
+ * layer on the tape).
+ */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
+  const op = tf.customGrad((...args) => {
+    const [input, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([input, w]);
+    const value = tf.fused.matMul({ a: input, b: w, bias: b });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedInput, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, savedWeight, false, true), tf.matMul(savedInput, dy as tf.Tensor2D, true, false), tf.sum(dy, 0)];
+    };
+    return { value, gradFunc };
+  });
+  return op(x, weight, bias) as tf.Tensor2D;
 }
 
 /**
@@ -150,6 +165,51 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
     return { value, gradFunc };
   });
   return lookup(table, ids);
+}
+
+/** Options of {@link attentionCore}. */
+export interface AttentionCoreOptions {
+  /** Multiplies the scores `q·kᵀ` (usually `1/√headDim`). */
+  scale: number;
+  /** Dropout on the attention probabilities. @default 0 */
+  dropoutRate?: number;
+  /** Seed of the dropout mask (see {@link dropoutMask}); no dropout without one. */
+  dropoutSeed?: number;
+}
+
+/**
+ * Scaled dot-product attention of every head as one op:
+ * `dropout(softmax(q·kᵀ·scale + mask))·v` for `q`, `v` `[batch, heads, seq,
+ * headDim]`, `kT` `[batch, heads, headDim, seq]` and an additive `mask`
+ * broadcast to the scores (not differentiated). Its gradient is the closed
+ * form and keeps `q`, `kT`, `v`, the probabilities and the dropout mask —
+ * not the scores, the masked scores or the dropped probabilities that the
+ * ops of the forward would each keep.
+ */
+export function attentionCore(q: tf.Tensor4D, kT: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor, options: AttentionCoreOptions): tf.Tensor4D {
+  const { scale, dropoutRate = 0, dropoutSeed } = options;
+  const dropping = dropoutSeed !== undefined && dropoutRate > 0;
+  const op = tf.customGrad((...args) => {
+    const [query, keyT, value, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    const probs = tf.softmax(tf.add(tf.matMul(tf.mul(query, scale), keyT), mask));
+    const multiplier = dropping ? fillTensor(probs.shape, (values) => dropoutMask(values, dropoutRate, dropoutSeed)) : undefined;
+    save(multiplier ? [query, keyT, value, probs, multiplier] : [query, keyT, value, probs]);
+    const out = tf.matMul(multiplier ? tf.mul(probs, multiplier) : probs, value);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sq, sk, sv, p, m] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D | undefined];
+      const dOut = dy as tf.Tensor4D;
+      const dValue = tf.matMul(m ? tf.mul(p, m) : p, dOut, true, false);
+      const dDropped = tf.matMul(dOut, sv, false, true);
+      const dProbs = m ? tf.mul(dDropped, m) : dDropped;
+      // softmax: dz = p ⊙ (dp − Σ p ⊙ dp)
+      const dScores = tf.mul(p, tf.sub(dProbs, tf.sum(tf.mul(p, dProbs), -1, true)));
+      const dQuery = tf.mul(tf.matMul(dScores, sk, false, true), scale);
+      const dKeyT = tf.matMul(tf.mul(sq, scale), dScores, true, false);
+      return [dQuery, dKeyT, dValue];
+    };
+    return { value: out, gradFunc };
+  });
+  return op(q, kT, v) as tf.Tensor4D;
 }
 
 /** Added to attention scores of padded keys: exp() of it underflows to exactly 0. */

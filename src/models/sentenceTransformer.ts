@@ -11,7 +11,7 @@ import { Matrix, normalizeInPlace } from '../util/matrix';
 import { breathe, longCall } from '../util/longCall';
 import type { TokenBatch } from '../tokenizer/types';
 import type { TextTokenizer } from '../tokenizer/textTokenizer';
-import type { EncodeOptions, SentenceEmbedder, TrainingMemory } from './types';
+import type { EncodeOptions, ModelForwardOptions, SentenceEmbedder, TrainingMemory } from './types';
 import type { InputModule } from './inputModule';
 import { pool, poolingConfigJson, poolingDimension, type PoolingConfig } from './pooling/pooling';
 import { l2Normalize } from './pooling/normalize';
@@ -129,9 +129,9 @@ export class SentenceTransformer implements SentenceEmbedder {
    * Differentiable embeddings `[batch, dimension]`: input module → Pooling →
    * Normalize. `training` turns on dropout. The caller disposes the result.
    */
-  forward(batch: TokenBatch, options: { training?: boolean } = {}): tf.Tensor2D {
+  forward(batch: TokenBatch, options: ModelForwardOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
-      const out = this.input.forward(batch, options.training ?? false);
+      const out = this.input.forward(batch, options);
       const pooled = this.pooling ? pool(out as tf.Tensor3D, batch, this.pooling, batch.promptLength) : (out as tf.Tensor2D);
       return this.normalizes ? l2Normalize(pooled) : pooled;
     });

@@ -41,6 +41,31 @@ export interface TrainingMemory {
   bytesPerText: number;
   /** Per text of the mini-batch being forwarded or back-propagated (one layer's activations and gradients). */
   bytesPerTextInFlight: number;
+  /**
+   * Per text of the whole batch and per layer that keeps its activations on
+   * the tape instead of recomputing them in the backward pass (0 for models
+   * that never recompute).
+   */
+  bytesPerTextPerKeptLayer: number;
+  /** Layers that may keep their activations (see `ModelForwardOptions.keptLayers`). */
+  layers: number;
+}
+
+/** Options of a differentiable forward pass (`SentenceEmbedder.forward`). */
+export interface ModelForwardOptions {
+  /**
+   * Dropout on.
+   * @default false
+   */
+  training?: boolean;
+  /**
+   * For encoders that recompute layers in the backward pass: how many of the
+   * top layers keep their activations on the tape instead (no recomputation:
+   * faster, more memory). The trainer picks it from the memory budget
+   * (`keptLayersForMemory`); the values and gradients are the same either way.
+   * @default 0
+   */
+  keptLayers?: number;
 }
 
 /**
@@ -59,7 +84,7 @@ export interface SentenceEmbedder {
    * L2-normalised when the model has a Normalize module). The caller owns the
    * returned tensor. `training` turns on dropout.
    */
-  forward(batch: TokenBatch, options?: { training?: boolean }): tf.Tensor2D;
+  forward(batch: TokenBatch, options?: ModelForwardOptions): tf.Tensor2D;
   /**
    * Whether a taped `forward` keeps only each layer's input and recomputes the
    * layer in the backward pass. The trainer then replaces GradCache's two

@@ -22,5 +22,5 @@ export { planEpoch, type BatchSamplerName, type SamplerOptions } from './sampler
 export { batchGradients, clipGradNorm, makeBatch, type BatchGradientOptions } from './step';
 export type { BatchGradients, TextBatch } from '../losses/types';
 export { checkRows } from './plan';
-export { miniBatchForMemory, WASM_TRAINING_BUDGET, type MemoryBudgetOptions } from './memoryBudget';
+export { keptLayersForMemory, miniBatchForMemory, WASM_TRAINING_BUDGET, type KeptLayersOptions, type MemoryBudgetOptions } from './memoryBudget';
 export { listCheckpoints, readTrainerState, type CheckpointRef } from './checkpoints';

@@ -6,6 +6,7 @@ import type { SentenceEmbedder } from '../models/types';
 import { EmbedlabError } from '../util/errors';
 import { Random } from '../util/random';
 import type { AdamW } from './optimizer';
+import { keptLayersForMemory, WASM_TRAINING_BUDGET } from './memoryBudget';
 import { tokenizeWithPrompt } from './prompts';
 
 /** What every step of a run shares. */
@@ -129,6 +130,13 @@ export interface BatchGradientOptions {
    * (as sentence-transformers' RandContext) and a resumed run replays them.
    */
   dropoutSeed?: number;
+  /**
+   * Bytes of tensors the step may hold: layers of a recomputing model keep
+   * their activations (no recomputation) as far as it allows
+   * ({@link keptLayersForMemory}). 0 recomputes every layer.
+   * @default WASM_TRAINING_BUDGET
+   */
+  memoryBudget?: number;
 }
 
 /** Models whose dropout masks can be seeded (e.g. the BERT SentenceTransformer). */
@@ -171,13 +179,16 @@ type Trainable = [string, tf.Variable][];
 
 /** The model and the loss as {@link GradientContext} functions, for one batch. */
 function gradientContext(model: SentenceEmbedder, loss: Loss, batch: TextBatch, trainable: Trainable, options: BatchGradientOptions): GradientContext {
-  const { scale = 1, random, training = true, dropoutSeed } = options;
+  const { scale = 1, random, training = true, dropoutSeed, memoryBudget = WASM_TRAINING_BUDGET } = options;
+  const tapedTexts = batch.columns.reduce((n, column) => n + column.length, 0);
   const context: GradientContext = {
     batch,
     scale,
     embed(texts, column, chunk) {
       seedDropout(model, dropoutSeed, column, chunk);
-      return model.forward(tokenizeWithPrompt(model, texts, batch.prompts?.[column]), { training });
+      const tokens = tokenizeWithPrompt(model, texts, batch.prompts?.[column]);
+      const keptLayers = keptLayersForMemory(model, { passTexts: texts.length, tapedTexts, seqLength: tokens.seqLength, budgetBytes: memoryBudget });
+      return model.forward(tokens, { training, keptLayers });
     },
     scaledLoss(embeddings) {
       const { labels, teacherScores } = lossInputs(batch);

@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../util/random';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
-import type { TransformerEncoder } from '../transformer/encoder';
+import type { ForwardOptions, TransformerEncoder } from '../transformer/encoder';
 import type { TrainingMemory } from '../types';
-import { activation, dropout, embeddingLookup, layerNorm, linear } from '../ops';
+import { activation, attentionCore, dropout, embeddingLookup, layerNorm, linear } from '../ops';
 import type { InferenceGraph } from '../onnx/inferenceGraph';
 import { bertInferenceGraph } from './bertGraph';
 import { recomputeLayer, type SeedSource } from '../recompute';
@@ -62,12 +62,14 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
   /**
    * Runs the encoder; the caller owns (and disposes) the returned tensors.
    * Under a gradient tape each layer keeps only its input and is recomputed
-   * in the backward pass (see {@link recomputeLayer}); `recompute: false`
-   * keeps every intermediate instead (same values, far more memory).
+   * in the backward pass (see {@link recomputeLayer}), except the top
+   * `keptLayers`, which keep every intermediate instead (same values, faster,
+   * far more memory); with every layer kept, the embedding block is too.
    */
-  forward(batch: TokenBatch, options: { training?: boolean; pooler?: boolean; recompute?: boolean } = {}): BertOutput {
+  forward(batch: TokenBatch, options: ForwardOptions = {}): BertOutput {
     const training = options.training ?? false;
-    const recompute = options.recompute ?? true;
+    const layers = this.config.numHiddenLayers;
+    const firstKept = layers - Math.min(Math.max(0, Math.floor(options.keptLayers ?? 0)), layers);
     const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
     if (len > this.config.maxSequenceLength) {
@@ -92,7 +94,7 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
       };
       const tokens = tf.add(words, types) as tf.Tensor2D;
       const embeddingWeights = ['position_embeddings.weight', 'LayerNorm.weight', 'LayerNorm.bias'].map((n) => this.variables.get(`embeddings.${n}`)!);
-      let x = recompute
+      let x = firstKept > 0
         ? recomputeLayer((h, _, seeds) => embed(h, dropFrom(seeds)), tokens, [], embeddingWeights, this.dropoutRandom)
         : embed(tokens, drop);
 
@@ -102,13 +104,13 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
         [b, 1, 1, len],
       );
 
-      for (let i = 0; i < this.config.numHiddenLayers; i++) {
+      for (let i = 0; i < layers; i++) {
         // Each layer in its own tidy: a forward pass holds one layer's
         // intermediates at a time instead of every layer's until the end.
         const input = x;
-        x = recompute
-          ? recomputeLayer((h, [mask], seeds) => this.layer(i, h as tf.Tensor2D, mask!, dropFrom(seeds)), input, [maskAdd], this.layerWeights(i), this.dropoutRandom)
-          : tf.tidy(() => this.layer(i, input, maskAdd, drop));
+        x = i < firstKept
+          ? recomputeLayer((h, [mask], seeds) => this.layer(i, h as tf.Tensor2D, mask!, training, seeds), input, [maskAdd], this.layerWeights(i), this.dropoutRandom)
+          : tf.tidy(() => this.layer(i, input, maskAdd, training, this.dropoutRandom));
         input.dispose();
       }
       const lastHiddenState = tf.reshape(x, [b, len, hidden]) as tf.Tensor3D;
@@ -151,12 +153,7 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
   }
 
   /** One post-LN transformer layer: self-attention + feed-forward, each with residual and LayerNorm. */
-  private layer(
-    i: number,
-    x: tf.Tensor2D,
-    maskAdd: tf.Tensor,
-    drop: <T extends tf.Tensor>(x: T, rate: number) => T,
-  ): tf.Tensor2D {
+  private layer(i: number, x: tf.Tensor2D, maskAdd: tf.Tensor, training: boolean, seeds: SeedSource): tf.Tensor2D {
     const { hiddenSize: hidden, numAttentionHeads: heads, layerNormEps: eps } = this.config;
     const b = maskAdd.shape[0]!;
     const len = maskAdd.shape[3]!;
@@ -168,13 +165,15 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
     const hiddenRate = this.config.hiddenDropoutProb;
     const attentionRate = this.config.attentionProbsDropoutProb;
     const p = `encoder.layer.${i}`;
+    const drop = <T extends tf.Tensor>(t: T, rate: number) => dropout(t, rate, training, seeds);
     const dense = (name: string, input: tf.Tensor2D) => linear(input, w(`${p}.${name}.weight`), v(`${p}.${name}.bias`));
     // heads: q, v → [b, heads, len, headDim]; k → [b, heads, headDim, len] so scores are a plain q·kᵀ
-    const q = tf.transpose(tf.reshape(tf.mul(dense('attention.self.query', x), scale), [b, len, heads, headDim]), [0, 2, 1, 3]);
-    const kT = tf.transpose(tf.reshape(dense('attention.self.key', x), [b, len, heads, headDim]), [0, 2, 3, 1]);
-    const val = tf.transpose(tf.reshape(dense('attention.self.value', x), [b, len, heads, headDim]), [0, 2, 1, 3]);
-    const probs = drop(tf.softmax(tf.add(tf.matMul(q, kT), maskAdd)), attentionRate);
-    const context = tf.reshape(tf.transpose(tf.matMul(probs, val), [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
+    const q = tf.transpose(tf.reshape(dense('attention.self.query', x), [b, len, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const kT = tf.transpose(tf.reshape(dense('attention.self.key', x), [b, len, heads, headDim]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const val = tf.transpose(tf.reshape(dense('attention.self.value', x), [b, len, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const dropoutSeed = training && attentionRate > 0 ? seeds.int(2 ** 31) : undefined;
+    const heads4d = attentionCore(q, kT, val, maskAdd, { scale, dropoutRate: attentionRate, dropoutSeed });
+    const context = tf.reshape(tf.transpose(heads4d, [0, 2, 1, 3]), [b * len, hidden]) as tf.Tensor2D;
     const attended = layerNorm(
       tf.add(drop(dense('attention.output.dense', context), hiddenRate), x) as tf.Tensor2D,
       v(`${p}.attention.output.LayerNorm.weight`),
@@ -198,7 +197,10 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
    * one recomputed layer — its kept activations and their gradients, counted
    * as 32 hidden-sized, 8 intermediate-sized and 8 attention-map-sized
    * tensors (measured on wasm: a 12 × 768 layer at 128 tokens peaks near
-   * 30 MB per text).
+   * 30 MB per text). A layer that keeps its activations holds about 14
+   * hidden-sized, 2 intermediate-sized and 2 attention-map-sized tensors per
+   * text until the backward pass reaches it (measured: 5.9 MB per 128-token
+   * text for a 384-wide layer).
    */
   trainingMemory(seqLength: number): TrainingMemory {
     const { hiddenSize: h, intermediateSize: inter, numAttentionHeads: heads, numHiddenLayers: layers, vocabSize } = this.config;
@@ -209,6 +211,8 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
       fixedBytes: 4 * (2 * params + 2 * vocabSize * h),
       bytesPerText: 4 * (layers + 1) * s * h,
       bytesPerTextInFlight: 4 * (32 * s * h + 8 * s * inter + 8 * heads * s * s),
+      bytesPerTextPerKeptLayer: 4 * (14 * s * h + 2 * s * inter + 2 * heads * s * s),
+      layers,
     };
   }
 

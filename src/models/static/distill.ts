@@ -178,7 +178,7 @@ async function embedSequences(
     const indices = order.slice(start, start + batchSize);
     const batch = padded(indices.map((i) => sequences[i]!), padId);
     const pooledTensor = tf.tidy(() => {
-      const hidden = model.input.forward(batch, false) as tf.Tensor3D;
+      const hidden = model.input.forward(batch) as tf.Tensor3D;
       if (pooling === 'first') return tf.squeeze(tf.slice(hidden, [0, 0, 0], [batch.batchSize, 1, width]), [1]);
       const mask = tf.tensor3d(Float32Array.from(batch.attentionMask), [batch.batchSize, batch.seqLength, 1]);
       return tf.div(tf.sum(tf.mul(hidden, mask), 1), tf.maximum(tf.sum(mask, 1), 1));

@@ -90,7 +90,7 @@ export class StaticEmbedding implements InputModule {
   }
 
   /** Mean of the token rows of each text, `[batch, dim]`. */
-  forward(batch: TokenBatch, _training: boolean): tf.Tensor2D {
+  forward(batch: TokenBatch): tf.Tensor2D {
     const { batchSize: b, seqLength: len } = batch;
     const dim = this.outputDimension;
     // a batch of empty texts has no tokens; wasm's sum over an empty axis is not zero-filled

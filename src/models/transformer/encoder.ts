@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { HostTensor } from '../safetensors/dtypes';
 import type { InferenceGraph } from '../onnx/inferenceGraph';
-import type { TrainingMemory } from '../types';
+import type { ModelForwardOptions, TrainingMemory } from '../types';
 import type { TensorSpec } from './weights';
 
 /** The config fields every encoder has, under one set of names whatever config.json calls them. */
@@ -32,10 +32,11 @@ export interface EncoderOutput {
   poolerOutput?: tf.Tensor2D;
 }
 
-export interface ForwardOptions {
-  /** Dropout on (default false). */
-  training?: boolean;
-  /** Also compute the pooler output when the model has one (default false). */
+export interface ForwardOptions extends ModelForwardOptions {
+  /**
+   * Also compute the pooler output when the model has one.
+   * @default false
+   */
   pooler?: boolean;
 }
 

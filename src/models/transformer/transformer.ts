@@ -22,7 +22,7 @@ import type { TextTokenizer } from '../../tokenizer/textTokenizer';
 import type { TokenBatch } from '../../tokenizer/types';
 import type { InputModule } from '../inputModule';
 import { OnnxEncoder } from '../onnx/onnxEncoder';
-import type { TrainingMemory } from '../types';
+import type { ModelForwardOptions, TrainingMemory } from '../types';
 import { loadModelWeights } from '../safetensors/loadWeights';
 import { writeSafetensors } from '../safetensors/write';
 import { architectureFor } from './architectures';
@@ -88,8 +88,8 @@ export class Transformer implements InputModule {
     return this.tokenizer.maxLength;
   }
 
-  forward(batch: TokenBatch, training: boolean): tf.Tensor3D {
-    return this.encoder.forward(batch, { training }).lastHiddenState;
+  forward(batch: TokenBatch, options: ModelForwardOptions = {}): tf.Tensor3D {
+    return this.encoder.forward(batch, options).lastHiddenState;
   }
 
   /**
