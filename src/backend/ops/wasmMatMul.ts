@@ -27,6 +27,9 @@ import {
   shapeBytes,
 } from './wasmBackend';
 
+/** Cost of packing one element of a product's right operand, in element copies (measured on x86-64). */
+const PACK_COST = 2;
+
 /** tfjs-backend-wasm's FusableActivation enum values we can pass through. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
@@ -130,9 +133,12 @@ export function createWasmMatMulKernels(
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== N)) return undefined;
     const batch = Math.max(batchA, batchB);
 
-    // Elements moved by each plan: transpose the operands, or compute Cᵀ.
-    const direct = (transposeA ? batchA * M * K : 0) + (transposeB ? batchB * K * N : 0);
-    const swapped = (transposeB ? 0 : batchB * K * N) + (transposeA ? 0 : batchA * M * K) + batch * M * N;
+    // Memory traffic of each plan, transpose the operands or compute Cᵀ, in
+    // element copies: every product also packs its right operand (XNNPACK
+    // repacks it on each call, single-threaded, at about twice the cost of a
+    // tiled transpose per element), so the larger operand should be on the left.
+    const direct = (transposeA ? batchA * M * K : 0) + (transposeB ? batchB * K * N : 0) + PACK_COST * batchB * K * N;
+    const swapped = (transposeB ? 0 : batchB * K * N) + (transposeA ? 0 : batchA * M * K) + batch * M * N + PACK_COST * batchA * M * K;
     const temps: tf.TensorInfo[] = [];
     try {
       if (direct <= swapped || bias) {
