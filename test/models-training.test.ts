@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { createRandomBert, createStaticModel, type SentenceTransformer } from '../src/models';
-import { dropout, dropoutMask } from '../src/models/ops';
+import { dropout, dropoutMask, geluErf } from '../src/models/ops';
 import { Random } from '../src/util/random';
 
 const GOLDEN = join(__dirname, '../../../shared/golden/bert_forward');
@@ -179,5 +179,48 @@ test('dropout mask: rate kept per element, only 0 or 1/(1−rate), the same per 
     tf.dispose([input, out, grad]);
   }
   assert.deepEqual(outputs[0], outputs[1], 'wasm and cpu draw the same mask');
+  await initBackend('wasm');
+});
+
+test('exact GELU: value and gradient match the float64 formulas 0.5·x·(1 + erf(x/√2)) and Φ(x) + x·φ(x) on wasm and cpu', async () => {
+  // float64 erf: Taylor series below 3, erfc's continued fraction above
+  const erf = (x: number): number => {
+    const z = Math.abs(x);
+    let result: number;
+    if (z < 3) {
+      let term = z, sum = z;
+      for (let n = 1; n < 200; n++) {
+        term *= (-z * z) / n;
+        sum += term / (2 * n + 1);
+      }
+      result = (2 / Math.sqrt(Math.PI)) * sum;
+    } else {
+      // erfc continued fraction (Lentz), converges fast for z ≥ 3
+      let f = z, c = z, d = 0;
+      for (let n = 1; n < 200; n++) {
+        const a = n / 2;
+        d = z + a * d;
+        d = 1 / d;
+        c = z + a / c;
+        f *= c * d;
+      }
+      result = 1 - Math.exp(-z * z) / (f * Math.sqrt(Math.PI));
+    }
+    return x < 0 ? -result : result;
+  };
+  const xs = Array.from({ length: 241 }, (_, i) => -12 + i * 0.1);
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await initBackend(backend);
+    const x = tf.tensor1d(xs);
+    const value = tf.tidy(() => geluErf(x)).dataSync();
+    const grad = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(geluErf(t)))(x)).dataSync();
+    xs.forEach((v, i) => {
+      const cdf = 0.5 * (1 + erf(v / Math.SQRT2));
+      const pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+      assert.ok(Math.abs(value[i]! - v * cdf) <= 1e-6 * (1 + Math.abs(v)), `${backend} gelu(${v}) = ${value[i]} vs ${v * cdf}`);
+      assert.ok(Math.abs(grad[i]! - (cdf + v * pdf)) <= 1e-6, `${backend} gelu'(${v}) = ${grad[i]} vs ${cdf + v * pdf}`);
+    });
+    x.dispose();
+  }
   await initBackend('wasm');
 });
