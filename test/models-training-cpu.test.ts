@@ -11,5 +11,6 @@ test('gradients on the cpu backend', () => {
   });
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /# tfjs backend: cpu/);
-  assert.match(result.stdout, /# pass 3/);
+  assert.match(result.stdout, /# pass 5/);
+  assert.match(result.stdout, /# fail 0/);
 });

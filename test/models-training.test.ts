@@ -164,6 +164,7 @@ test('dropout mask: rate kept per element, only 0 or 1/(1−rate), the same per 
     }
   }
   // the op: same output on wasm and cpu for the same seed, and its gradient is the mask
+  const previous = tf.getBackend();
   const outputs: Float32Array[] = [];
   for (const backend of ['wasm', 'cpu'] as const) {
     await initBackend(backend);
@@ -179,7 +180,7 @@ test('dropout mask: rate kept per element, only 0 or 1/(1−rate), the same per 
     tf.dispose([input, out, grad]);
   }
   assert.deepEqual(outputs[0], outputs[1], 'wasm and cpu draw the same mask');
-  await initBackend('wasm');
+  await tf.setBackend(previous);
 });
 
 test('exact GELU: value and gradient match the float64 formulas 0.5·x·(1 + erf(x/√2)) and Φ(x) + x·φ(x) on wasm and cpu', async () => {
@@ -209,6 +210,7 @@ test('exact GELU: value and gradient match the float64 formulas 0.5·x·(1 + erf
     return x < 0 ? -result : result;
   };
   const xs = Array.from({ length: 241 }, (_, i) => -12 + i * 0.1);
+  const previous = tf.getBackend();
   for (const backend of ['wasm', 'cpu'] as const) {
     await initBackend(backend);
     const x = tf.tensor1d(xs);
@@ -222,5 +224,5 @@ test('exact GELU: value and gradient match the float64 formulas 0.5·x·(1 + erf
     });
     x.dispose();
   }
-  await initBackend('wasm');
+  await tf.setBackend(previous);
 });

@@ -114,9 +114,13 @@ export function sumMiddle(x: Float32Array, out: Float32Array, outer: number, red
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
     let at = o * reduced * rest;
-    for (let r = 0; r < reduced; r++) {
+    let r = 0;
+    // four rows per pass over the accumulators
+    for (; r + 4 <= reduced; r += 4, at += 4 * rest) {
+      for (let j = 0, a = at; j < rest; j++, a++) acc[j] += x[a]! + x[a + rest]! + x[a + 2 * rest]! + x[a + 3 * rest]!;
+    }
+    for (; r < reduced; r++, at += rest) {
       for (let j = 0; j < rest; j++) acc[j] += x[at + j]!;
-      at += rest;
     }
     for (let j = 0; j < rest; j++) out[o * rest + j] = acc[j]!;
   }
