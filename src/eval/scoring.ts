@@ -66,14 +66,15 @@ export async function resolveScoringEngine(choice: 'auto' | ScoringEngine): Prom
  */
 export function inversePrefixNorms(m: Matrix, dims: readonly number[]): Float64Array[] {
   const out = dims.map(() => new Float64Array(m.rows));
-  for (let r = 0; r < m.rows; r++) {
-    const row = m.row(r);
+  const { data, cols } = m;
+  // one flat loop over the data (no row views or callbacks: this runs over every corpus row)
+  for (let r = 0, base = 0; r < m.rows; r++, base += cols) {
     let sum = 0;
-    let k = 0;
-    dims.forEach((d, s) => {
-      for (; k < d; k++) sum += row[k]! * row[k]!;
+    let at = base;
+    for (let s = 0; s < dims.length; s++) {
+      for (const end = base + dims[s]!; at < end; at++) sum += data[at]! * data[at]!;
       out[s]![r] = 1 / Math.max(Math.sqrt(sum), EPS);
-    });
+    }
   }
   return out;
 }
