@@ -71,6 +71,11 @@ test('kept layers follow the memory budget: none at 0, all with room, more with 
   assert.equal(kept[kept.length - 1], layers);
   for (let i = 1; i < kept.length; i++) assert.ok(kept[i]! >= kept[i - 1]!, `monotone in the budget: ${kept}`);
   assert.ok(kept.some((k) => k > 0 && k < layers), `some budget keeps only part of the layers: ${kept}`);
+  assert.equal(keptLayersForMemory(model, { passTexts: BATCH, budgetBytes: Infinity }), layers, 'no limit keeps every layer');
+  for (const bad of [NaN, -1, '3GB' as unknown as number]) {
+    assert.throws(() => keptLayersForMemory(model, { passTexts: BATCH, budgetBytes: bad }), /memory budget must be a number of bytes ≥ 0, got /);
+    assert.throws(() => miniBatchForMemory(model, BATCH, { budgetBytes: bad }), /memory budget must be a number of bytes ≥ 0, got /);
+  }
   // the trainer passes the budget's choice to the model, and the result does not depend on it
   const seen: number[] = [];
   const forward = model.forward.bind(model);

@@ -1,4 +1,5 @@
 import type { SentenceEmbedder } from '../models/types';
+import { EmbedlabError } from '../util/errors';
 
 /** Options for {@link miniBatchForMemory}. */
 export interface MemoryBudgetOptions {
@@ -35,6 +36,7 @@ export const WASM_TRAINING_BUDGET = 3 * 2 ** 30;
  */
 export function miniBatchForMemory(model: SentenceEmbedder, batchSize: number, options: MemoryBudgetOptions = {}): number | undefined {
   const { budgetBytes = WASM_TRAINING_BUDGET, seqLength = model.maxSeqLength, columns = 2 } = options;
+  checkBudget(budgetBytes);
   const memory = model.trainingMemory?.(seqLength);
   if (!memory) return undefined;
   const left = budgetBytes - memory.fixedBytes - memory.bytesPerText * columns * batchSize;
@@ -70,9 +72,17 @@ export interface KeptLayersOptions {
  */
 export function keptLayersForMemory(model: SentenceEmbedder, options: KeptLayersOptions): number {
   const { passTexts, tapedTexts = passTexts, seqLength = model.maxSeqLength, budgetBytes = WASM_TRAINING_BUDGET } = options;
+  checkBudget(budgetBytes);
   const memory = model.trainingMemory?.(seqLength);
   if (!memory || memory.layers === 0 || memory.bytesPerTextPerKeptLayer <= 0 || passTexts <= 0) return 0;
   const left = budgetBytes - memory.fixedBytes - memory.bytesPerText * tapedTexts - memory.bytesPerTextInFlight * passTexts;
   const share = (left * passTexts) / Math.max(passTexts, tapedTexts);
   return Math.max(0, Math.min(memory.layers, Math.floor(share / (memory.bytesPerTextPerKeptLayer * passTexts))));
+}
+
+/** A budget is a byte count ≥ 0 (Infinity: no limit). */
+function checkBudget(budgetBytes: number): void {
+  if (typeof budgetBytes !== 'number' || !(budgetBytes >= 0)) {
+    throw new EmbedlabError(`memory budget must be a number of bytes ≥ 0, got ${String(budgetBytes)}`);
+  }
 }

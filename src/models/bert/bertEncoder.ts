@@ -69,7 +69,8 @@ export class BertEncoder implements TransformerEncoder<BertConfig> {
   forward(batch: TokenBatch, options: ForwardOptions = {}): BertOutput {
     const training = options.training ?? false;
     const layers = this.config.numHiddenLayers;
-    const firstKept = layers - Math.min(Math.max(0, Math.floor(options.keptLayers ?? 0)), layers);
+    const kept = Math.floor(options.keptLayers ?? 0);
+    const firstKept = layers - (Number.isNaN(kept) ? 0 : Math.min(Math.max(0, kept), layers));
     const { hiddenSize: hidden, layerNormEps: eps } = this.config;
     const { batchSize: b, seqLength: len } = batch;
     if (len > this.config.maxSequenceLength) {
