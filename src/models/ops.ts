@@ -118,7 +118,7 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boole
   const seed = random.int(2 ** 31);
   const op = tf.customGrad((...args) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const multiplier = fillTensor(input.shape, (values) => dropoutMask(values, rate, seed));
+    const multiplier = dropoutMultiplier(input.shape, rate, seed);
     save([multiplier]);
     return { value: tf.mul(input, multiplier), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
   });
@@ -169,6 +169,11 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   return lookup(table, ids);
 }
 
+/** The inverted-dropout multiplier of `shape` for `seed` (see {@link dropoutMask}), written where the backend keeps it. */
+function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
+  return fillTensor(shape, (values) => dropoutMask(values, rate, seed));
+}
+
 /** Options of {@link attentionCore}. */
 export interface AttentionCoreOptions {
   /** Multiplies the scores `q·kᵀ` (usually `1/√headDim`). */
@@ -194,7 +199,7 @@ export function attentionCore(q: tf.Tensor4D, kT: tf.Tensor4D, v: tf.Tensor4D, m
   const op = tf.customGrad((...args) => {
     const [query, keyT, value, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     const probs = tf.softmax(tf.add(tf.matMul(tf.mul(query, scale), keyT), mask));
-    const multiplier = dropping ? fillTensor(probs.shape, (values) => dropoutMask(values, dropoutRate, dropoutSeed)) : undefined;
+    const multiplier = dropping ? dropoutMultiplier(probs.shape, dropoutRate, dropoutSeed) : undefined;
     save(multiplier ? [query, keyT, value, probs, multiplier] : [query, keyT, value, probs]);
     const out = tf.matMul(multiplier ? tf.mul(probs, multiplier) : probs, value);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
